@@ -1,0 +1,19 @@
+"""The one place where text from outside is made safe for HTML (bleach)."""
+
+import html
+import re
+
+import bleach
+
+# bleach keeps the text inside a removed element; script and style bodies must go whole.
+SCRIPT_OR_STYLE = re.compile(r"<(script|style)\b.*?(?:</\1\s*>|\Z)", re.I | re.S)
+
+
+def sanitize_html(markup: str, tags=frozenset({"mark"})) -> str:
+    """HTML with only the given tags left (no attributes); everything else stripped or escaped."""
+    return bleach.clean(SCRIPT_OR_STYLE.sub("", markup), tags=set(tags), attributes={}, strip=True)
+
+
+def plain_text(text: str) -> str:
+    """Text with any markup removed, for storing: tags, scripts and styles go, entities are decoded."""
+    return html.unescape(sanitize_html(text, tags=()))
