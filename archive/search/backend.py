@@ -248,7 +248,6 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
                 stored.pop(DJANGO_CT, None)
                 stored.pop(ID, None)
                 pk = stored.pop(DJANGO_ID)
-                stored = {key: self._to_python(value) for key, value in stored.items()}
                 if highlight:
                     stored["highlighted"] = self.snippet(stored.get(self.content_field_name, ""), terms)
                 results.append(SearchResult("archive", "paragraph", pk, page.score(offset) or 0, **stored))

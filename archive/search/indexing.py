@@ -38,16 +38,15 @@ def enqueue_documents(document_ids):
     if not document_ids:
         return
     PendingIndexUpdate.objects.bulk_create(PendingIndexUpdate(document_id=pk) for pk in document_ids)
-    # One queue run per transaction is enough, however many changes it made.
-    connection = transaction.get_connection()
-    if not any(callback is process_pending_quietly for _, callback, *_ in connection.run_on_commit):
-        transaction.on_commit(process_pending_quietly)
+    transaction.on_commit(process_pending_quietly)
 
 
 def process_pending():
     """Apply every queued index update; returns the number of documents re-indexed."""
     from ..models import PendingIndexUpdate
 
+    if not PendingIndexUpdate.objects.exists():
+        return 0
     backend = get_backend()
     search_index = paragraph_index()
     with index_lock(backend.path):

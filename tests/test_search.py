@@ -1,0 +1,117 @@
+import pytest
+
+from archive.models import Document
+
+from .conftest import SCATTERED_WORDS, add_statement
+
+
+@pytest.fixture
+def corpus(seeds):
+    seeds["scattered"] = add_statement(SCATTERED_WORDS, "scattered.txt")
+    return seeds
+
+
+def api(client, **params):
+    response = client.get("/api/search/", params)
+    assert response.status_code == 200
+    return response.json()
+
+
+def hit_keys(data):
+    return {(r["document_title"], r["paragraph_number"]) for r in data["results"]}
+
+
+def test_quoted_phrase_finds_only_paragraphs_with_the_words_together(client, corpus):
+    data = api(client, q='"South China Sea"')
+    assert hit_keys(data) == {
+        ("Chairman’s Statement of the 21st ASEAN-Republic of Korea Summit", "22"),
+        ("Press Release: 24th ASEAN-ROK Dialogue", "9"),
+    }
+    # The same words unquoted also find the paragraph where they stand apart.
+    assert ("Chairman's Statement of the 22nd ASEAN-ROK Summit", "2") in hit_keys(api(client, q="South China Sea"))
+
+
+def test_results_link_to_the_paragraph_anchor_and_highlight_the_match(client, corpus):
+    data = api(client, q='"Korean Peninsula"', series="ASEAN-ROK Summit")
+    (hit,) = data["results"]
+    assert hit["paragraph_url"].endswith(corpus["summit"].get_absolute_url() + "#p21")
+    assert hit["date"] == "2020-11-12"
+    assert hit["meeting"] == "21st ASEAN-ROK Summit"
+    assert "<mark>Korean</mark> <mark>Peninsula</mark>" in hit["snippet"]
+    page = client.get(hit["paragraph_url"].split("#")[0])
+    assert 'id="p21"' in page.content.decode()
+
+
+def test_accents_fold_and_stems_match(client, corpus):
+    assert hit_keys(api(client, q="Nguyen Xuan Phuc")) == {
+        ("Chairman’s Statement of the 21st ASEAN-Republic of Korea Summit", "1")}
+    assert api(client, q="cooperate")["count"] == api(client, q="cooperation")["count"] > 0
+
+
+def test_facet_counts_come_from_the_index_and_narrow_when_chosen(client, corpus):
+    data = api(client, q="cooperation")
+    series = {f["value"]: f["count"] for f in data["facets"]["series"]}
+    expected_summit = sum("cooperation" in t.lower() for t in corpus["summit"].paragraphs.values_list("text", flat=True))
+    expected_dialogue = sum("cooperation" in t.lower() for t in corpus["dialogue"].paragraphs.values_list("text", flat=True))
+    assert series["ASEAN-ROK Dialogue"] == expected_dialogue == 3
+    assert series["ASEAN-ROK Summit"] == expected_summit + 1  # the test statement's paragraph 3 says "cooperating"
+    assert {f["value"]: f["count"] for f in data["facets"]["year"]} == {"2020": expected_summit + 3, "2021": 1}
+    assert {f["value"] for f in data["facets"]["kind"]} == {"Chairman's Statement", "Press Release"}
+
+    narrowed = api(client, q="cooperation", series="ASEAN-ROK Dialogue")
+    assert narrowed["count"] == 3
+    assert {r["series"] for r in narrowed["results"]} == {"ASEAN-ROK Dialogue"}
+    assert narrowed["facets"]["series"] == [{"value": "ASEAN-ROK Dialogue", "count": 3}]
+    both = api(client, q="cooperation", year=["2020", "2021"])
+    assert both["count"] == data["count"]
+
+
+def test_facet_links_on_the_page_narrow_the_results(client, corpus):
+    page = client.get("/search/", {"q": "cooperation"}).content.decode()
+    assert "ASEAN-ROK Dialogue</a> <span class=\"count\">3</span>" in page
+    narrowed = client.get("/search/", {"q": "cooperation", "series": "ASEAN-ROK Dialogue"}).content.decode()
+    assert "3 paragraphs found" in narrowed
+    assert "Remove filter" in narrowed
+
+
+def test_paging_and_per_page_limit(client, corpus):
+    first = api(client, q="ASEAN", per_page=5)
+    second = api(client, q="ASEAN", per_page=5, page=2)
+    assert first["count"] == second["count"] > 10
+    assert len(first["results"]) == len(second["results"]) == 5
+    assert not {r["paragraph_url"] for r in first["results"]} & {r["paragraph_url"] for r in second["results"]}
+    assert api(client, q="ASEAN", per_page=1000)["per_page"] == 100
+    assert api(client, q="ASEAN", per_page="x", page="y")["page"] == 1
+
+
+def test_sort_newest_puts_the_latest_meeting_first(client, corpus):
+    data = api(client, q="ASEAN", sort="newest", per_page=100)
+    dates = [r["date"] for r in data["results"]]
+    assert dates == sorted(dates, reverse=True) and dates[0] == "2021-10-26"
+
+
+@pytest.mark.parametrize("query", ['"unbalanced', "AND OR", "(((", "x" * 2000, 'title:"', "*", "NOT", "a" * 300 + " OR (" * 50, "~~~^^^"])
+def test_malformed_queries_get_a_friendly_answer(client, corpus, query):
+    page = client.get("/search/", {"q": query})
+    assert page.status_code == 200
+    assert "Search" in page.content.decode()
+    assert client.get("/api/search/", {"q": query}).status_code == 200
+
+
+def test_malformed_queries_say_how_they_were_read(client, corpus):
+    assert "quotation mark had no partner" in client.get("/search/", {"q": '"South China'}).content.decode()
+    assert api(client, q='"South China')["count"] >= 2
+    assert "shortened" in api(client, q="ASEAN " * 400)["notes"][0]
+    assert "no words" in api(client, q="AND OR")["notes"][0]
+
+
+def test_misspelling_gets_a_suggestion_only_when_nothing_is_found(client, corpus):
+    assert api(client, q="cooperatoin")["spelling_suggestion"] == "cooperation"
+    assert api(client, q="cooperation")["spelling_suggestion"] is None
+
+
+def test_deleted_documents_leave_the_index(client, corpus, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        Document.objects.get(pk=corpus["scattered"].pk).delete()
+    assert api(client, q="Begawan")["count"] == 0
+    assert api(client, q='"South China Sea"')["count"] == 2
