@@ -57,7 +57,8 @@ class MultipleFileField(forms.FileField):
 
 
 class UploadForm(forms.Form):
-    files = MultipleFileField(required=False, help_text="One or more .txt statements.")
+    # Empty files reach the importer, which names the file and says why it was refused.
+    files = MultipleFileField(required=False, allow_empty_file=True, help_text="One or more .txt statements.")
     text = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 12}),
                            help_text="Or paste the text of one statement.")
     name = forms.CharField(required=False, max_length=200,
@@ -96,9 +97,9 @@ class DocumentAdmin(admin.ModelAdmin):
     def upload_view(self, request):
         if not self.has_add_permission(request):
             return redirect("admin:index")
-        form = UploadForm(request.POST or None, request.FILES or None)
+        form = UploadForm(request.POST, request.FILES) if request.method == "POST" else UploadForm()
         failures = []
-        if request.method == "POST" and form.is_valid():
+        if form.is_valid():
             saved = []
             for name, data in self.uploads(request, form.cleaned_data):
                 try:

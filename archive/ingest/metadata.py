@@ -26,7 +26,7 @@ ISO_DATE = re.compile(r"^(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})$")
 DATELINE = re.compile(r"^(?P<city>[A-Z][A-Za-z .'-]{1,40}?),\s+(?P<date>\d{1,2}\s+[A-Za-z]+\.?\s+\d{4}|[A-Za-z]+\.?\s+\d{1,2},\s+\d{4})\b")
 
 VIDEOCONFERENCE = re.compile(r"\b(video\s*-?\s*conferenc\w*|virtual(ly)?|online meeting)\b", re.I)
-HELD_IN = re.compile(r"\bheld\s+in\s+(?P<city>[A-Z][\w'-]+(?:\s+[A-Z][\w'-]+)?)(?:,\s*(?P<country>[A-Z][\w ]+?))?\s+(?:on|from)\b")
+HELD_IN = re.compile(r"\bheld\s+in\s+(?P<city>[A-Z][\w'-]+(?:\s+[A-Z][\w'-]+){0,2})(?:,\s*(?P<country>[A-Z][\w ]+?))?\s+(?:on|from)\b")
 CHAIRED_BY = re.compile(r"\bchaired by (?:H\.?\s?E\.?\s+)?(?P<name>[^,]+),\s+(?P<role>[^.;]+?)(?:[.;]|,\s+and\b)")
 CO_CHAIRED = re.compile(r"(?P<who>[^.]+?),?\s+co-chaired\b", re.I)
 

@@ -1,0 +1,114 @@
+import pytest
+from django.contrib.auth.models import User
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from archive.models import Document, Meeting, Paragraph
+from archive.search.indexing import get_backend
+
+from .conftest import SCATTERED_WORDS, SEEDS, SUMMIT_SEED
+
+UPLOAD_URL = "/admin/archive/document/upload/"
+HOSTILE = """Joint Statement of the 25th ASEAN-ROK Dialogue
+
+1. The 25th ASEAN-ROK Dialogue was held in Seoul on 3 June 2021. <script>alert("stolen")</script>We praised the <b onclick="steal()">zebrafish</b> project.
+
+2. <a href="javascript:steal()">Click</a> <style>body{display:none}</style>Both sides welcomed the marmalade initiative.
+"""
+
+
+@pytest.fixture
+def admin_client(client, transactional_db, django_db_serialized_rollback):
+    get_backend().clear()
+    user = User.objects.create_superuser("editor", "editor@example.org", "a-long-test-password")
+    client.force_login(user)
+    return client
+
+
+def search_count(client, query):
+    return client.get("/api/search/", {"q": query}).json()["count"]
+
+
+def test_uploaded_statement_is_searchable_as_soon_as_the_save_returns(admin_client):
+    upload = SimpleUploadedFile(SUMMIT_SEED, (SEEDS / SUMMIT_SEED).read_bytes(), content_type="text/plain")
+    response = admin_client.post(UPLOAD_URL, {"files": [upload]})
+    document = Document.objects.get()
+    assert response.status_code == 302 and response["Location"].endswith(f"/{document.pk}/change/")
+    assert document.paragraphs.count() == 22
+    data = admin_client.get("/api/search/", {"q": '"South China Sea"'}).json()
+    assert data["count"] == 1 and data["results"][0]["paragraph_number"] == "22"
+
+
+def test_pasted_text_is_parsed_like_an_import(admin_client):
+    response = admin_client.post(UPLOAD_URL, {"text": SCATTERED_WORDS, "name": "22nd summit"})
+    assert response.status_code == 302
+    document = Document.objects.get()
+    assert document.source_name == "22nd summit.txt"
+    assert list(document.paragraphs.values_list("number", flat=True)) == ["1", "2", "3"]
+    assert document.meeting.title == "22nd ASEAN-ROK Summit"
+    assert search_count(admin_client, "Begawan") == 1
+
+
+def test_markup_in_an_upload_is_never_shown(admin_client):
+    admin_client.post(UPLOAD_URL, {"text": HOSTILE, "name": "hostile"})
+    document = Document.objects.get()
+    texts = " ".join(document.paragraphs.values_list("text", flat=True))
+    assert "script" not in texts and "stolen" not in texts and "display:none" not in texts and "<" not in texts
+    assert "We praised the zebrafish project." in texts
+    page = admin_client.get(document.get_absolute_url() + "?q=zebrafish").content.decode()
+    assert "stolen" not in page and "onclick" not in page and "javascript:" not in page
+    assert "<mark>zebrafish</mark>" in page
+    hit = admin_client.get("/api/search/", {"q": "marmalade"}).json()["results"][0]
+    assert "javascript" not in hit["snippet"] and "<mark>marmalade</mark>" in hit["snippet"]
+
+
+@pytest.mark.parametrize("name, content, reason", [
+    ("empty.txt", b"", "the file is empty"),
+    ("notes.txt", b"1. A paragraph that names no meeting at all.\n", "no meeting of a known series"),
+    ("scan.pdf", b"%PDF-1.4 binary", "unsupported file type"),
+])
+def test_a_broken_upload_is_refused_with_the_reason_and_nothing_saved(admin_client, name, content, reason):
+    response = admin_client.post(UPLOAD_URL, {"files": [SimpleUploadedFile(name, content)]})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Nothing was saved from these files" in page and name in page and reason in page
+    assert (Document.objects.count(), Paragraph.objects.count(), Meeting.objects.count()) == (0, 0, 0)
+
+
+def test_upload_form_requires_a_file_or_text(admin_client):
+    page = admin_client.post(UPLOAD_URL, {}).content.decode()
+    assert "Choose a file to upload or paste a statement" in page
+
+
+def test_upload_into_a_chosen_meeting(admin_client):
+    admin_client.post(UPLOAD_URL, {"text": SCATTERED_WORDS, "name": "first"})
+    meeting = Meeting.objects.get()
+    response = admin_client.post(UPLOAD_URL, {"text": "A short note on cooperation.\n", "name": "note", "meeting": meeting.pk})
+    assert response.status_code == 302
+    assert Document.objects.get(source_name="note.txt").meeting == meeting
+
+
+def test_admin_edits_and_deletes_reach_search(admin_client):
+    admin_client.post(UPLOAD_URL, {"text": SCATTERED_WORDS, "name": "s"})
+    paragraph = Paragraph.objects.get(number="2")
+    paragraph.text = "A paragraph now about narwhals."
+    paragraph.save()
+    assert search_count(admin_client, "narwhals") == 1
+    assert search_count(admin_client, "Ships") == 0
+    meeting = Meeting.objects.get()
+    meeting.title = "Renamed meeting"
+    meeting.save()
+    assert admin_client.get("/api/search/", {"q": "narwhals"}).json()["results"][0]["meeting"] == "Renamed meeting"
+    paragraph.delete()
+    assert search_count(admin_client, "narwhals") == 0
+    Document.objects.get().delete()
+    assert search_count(admin_client, "Begawan") == 0
+
+
+def test_admin_pages_render(admin_client):
+    admin_client.post(UPLOAD_URL, {"text": SCATTERED_WORDS, "name": "s"})
+    document = Document.objects.get()
+    for url in ["/admin/", "/admin/archive/document/", UPLOAD_URL, f"/admin/archive/document/{document.pk}/change/",
+                "/admin/archive/meeting/", f"/admin/archive/meeting/{document.meeting.pk}/change/",
+                "/admin/archive/meetingseries/", "/admin/archive/paragraph/?q=Ships"]:
+        assert admin_client.get(url).status_code == 200, url
+    assert "Upload statements" in admin_client.get("/admin/archive/document/").content.decode()
