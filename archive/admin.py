@@ -3,6 +3,7 @@ import hashlib
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.db import models
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -86,6 +87,7 @@ class DocumentAdmin(admin.ModelAdmin):
     readonly_fields = ["raw_text", "imported_at"]
     prepopulated_fields = {"slug": ["title"]}
     inlines = [ParagraphInline]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     change_list_template = "admin/archive/document/change_list.html"
 
     def get_urls(self):
