@@ -81,7 +81,7 @@ class UploadForm(forms.Form):
 class DocumentAdmin(admin.ModelAdmin):
     list_display = ["title", "kind", "meeting", "published_on", "imported_at"]
     list_filter = ["kind", "meeting__series"]
-    search_fields = ["title", "source_name", "meeting__title"]
+    search_fields = ["title", "sources__name", "meeting__title"]
     date_hierarchy = "published_on"
     raw_id_fields = ["meeting"]
     readonly_fields = ["raw_text", "imported_at"]
@@ -105,8 +105,7 @@ class DocumentAdmin(admin.ModelAdmin):
             saved = []
             for name, data in self.uploads(request, form.cleaned_data):
                 try:
-                    result = import_statement(data, name, settings.ARCHIVE_MAX_UPLOAD_BYTES,
-                                              form.cleaned_data["source_url"], form.cleaned_data["meeting"])
+                    result = import_statement(data, name, form.cleaned_data["source_url"], form.cleaned_data["meeting"])
                 except IngestError as error:
                     failures.append((name, str(error)))
                 else:

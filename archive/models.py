@@ -46,6 +46,10 @@ class Meeting(models.Model):
     chair = models.CharField(max_length=200, blank=True, help_text="The person who chaired the meeting.")
     chair_country = models.CharField(max_length=100, blank=True)
     co_chairs = models.CharField(max_length=300, blank=True, help_text="Co-chairs as printed, e.g. “Kim Gunn (ROK)”.")
+    known_only_from_mentions = models.BooleanField(
+        default=False,
+        help_text="Created because a statement mentions it; cleared when one of its own statements is imported.",
+    )
 
     objects = MeetingQuerySet.as_manager()
 
@@ -94,12 +98,12 @@ class Document(models.Model):
     slug = models.SlugField(max_length=200, unique=True)
     published_on = models.DateField(null=True, blank=True, help_text="The date the publisher released the text.")
     summary = models.TextField(blank=True, help_text="The publisher's preface, kept apart from the paragraphs.")
-    source_name = models.CharField(
-        max_length=255, unique=True, help_text="File name the text was imported from; re-importing it updates this document."
-    )
-    source_url = models.URLField(max_length=500, blank=True, help_text="Where the publisher put the text online.")
     attachment_name = models.CharField(max_length=255, blank=True, help_text="Name of the file the publisher attached.")
-    raw_text = models.TextField(help_text="The text exactly as received, before cleaning.")
+    raw_text = models.TextField(blank=True, help_text="The text as read from the file, before it was split and cleaned.")
+    extraction = models.JSONField(
+        default=dict, blank=True,
+        help_text="For each field the importer filled: “found” in the text or “guessed”. Check the guessed ones.",
+    )
     imported_at = models.DateTimeField(auto_now=True)
 
     objects = DocumentQuerySet.as_manager()
@@ -122,34 +126,59 @@ class Document(models.Model):
         date = self.meeting.start_date or self.published_on
         return date.year if date else None
 
+    @property
+    def primary_source(self):
+        return self.sources.order_by("pk").first()
+
+
+class DocumentSource(models.Model):
+    """A file a document was read from: the first import, or the same statement from another publisher."""
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="sources")
+    name = models.CharField(
+        max_length=255, unique=True, help_text="File name; importing a file of this name again updates the document.")
+    url = models.URLField(max_length=500, blank=True, help_text="Where the publisher put the file online.")
+    checksum = models.CharField(max_length=64, help_text="SHA-256 of the original file.")
+    stored_file = models.CharField(max_length=300, help_text="The original, under ARCHIVE_DATA_DIR.")
+    format = models.CharField(max_length=10)
+    retrieved_on = models.DateField(help_text="When the file was retrieved or uploaded.")
+
+    class Meta:
+        ordering = ["document", "pk"]
+
+    def __str__(self):
+        return self.name
+
 
 class Paragraph(models.Model):
     document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="paragraphs")
     position = models.PositiveIntegerField(help_text="Order in the document, from 1.")
-    number = models.CharField(max_length=20, blank=True, help_text="The number printed in the statement, if any.")
+    number = models.CharField(max_length=30, blank=True, help_text="The number printed in the statement, if any.")
+    anchor = models.CharField(max_length=40, help_text="The paragraph's id in its page: p4 for the paragraph printed as 4.")
+    heading = models.CharField(max_length=300, blank=True, help_text="The section heading the paragraph falls under.")
     text = models.TextField()
+    mentions = models.ManyToManyField(Meeting, blank=True, related_name="mentioned_in",
+                                      help_text="Meetings this paragraph names.")
 
     class Meta:
         ordering = ["document", "position"]
         constraints = [
             models.UniqueConstraint(fields=["document", "position"], name="paragraph_unique_position"),
+            models.UniqueConstraint(fields=["document", "anchor"], name="paragraph_unique_anchor"),
         ]
 
     def __str__(self):
         return f"{self.document} ¶{self.label}"
 
     def save(self, *args, **kwargs):
-        self.text = plain_text(self.text)
+        self.text, self.heading = plain_text(self.text), plain_text(self.heading)
+        if not self.anchor:
+            self.anchor = f"p{self.label}"
         super().save(*args, **kwargs)
 
     @property
     def label(self):
         return self.number or str(self.position)
-
-    @property
-    def anchor(self):
-        """`p4` for the paragraph printed as 4; its position where none is printed."""
-        return f"p{self.label}"
 
     def get_absolute_url(self):
         return f"{self.document.get_absolute_url()}#{self.anchor}"

@@ -39,14 +39,14 @@ def seeds(search_index, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         run_import(SEEDS)
     return {
-        "summit": Document.objects.get(source_name=SUMMIT_SEED),
-        "dialogue": Document.objects.get(source_name=DIALOGUE_SEED),
+        "summit": Document.objects.get(sources__name=SUMMIT_SEED),
+        "dialogue": Document.objects.get(sources__name=DIALOGUE_SEED),
     }
 
 
 def add_statement(text, name):
     """Import a statement written by a test, and index it."""
-    result = import_statement(text.encode("utf-8"), name, settings.ARCHIVE_MAX_UPLOAD_BYTES)
+    result = import_statement(text.encode("utf-8"), name)
     process_pending()
     return result.document
 

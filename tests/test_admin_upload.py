@@ -42,7 +42,7 @@ def test_pasted_text_is_parsed_like_an_import(admin_client):
     response = admin_client.post(UPLOAD_URL, {"text": SCATTERED_WORDS, "name": "22nd summit"})
     assert response.status_code == 302
     document = Document.objects.get()
-    assert document.source_name == "22nd summit.txt"
+    assert document.primary_source.name == "22nd summit.txt"
     assert list(document.paragraphs.values_list("number", flat=True)) == ["1", "2", "3"]
     assert document.meeting.title == "22nd ASEAN-ROK Summit"
     assert search_count(admin_client, "Begawan") == 1
@@ -64,7 +64,8 @@ def test_markup_in_an_upload_is_never_shown(admin_client):
 @pytest.mark.parametrize("name, content, reason", [
     ("empty.txt", b"", "the file is empty"),
     ("notes.txt", b"1. A paragraph that names no meeting at all.\n", "no meeting of a known series"),
-    ("scan.pdf", b"%PDF-1.4 binary", "unsupported file type"),
+    ("scan.pdf", b"%PDF-1.4 binary", "the PDF cannot be opened"),
+    ("archive.docx", b"PK\x03\x04 not really a zip", "damaged"),
 ])
 def test_a_broken_upload_is_refused_with_the_reason_and_nothing_saved(admin_client, name, content, reason):
     response = admin_client.post(UPLOAD_URL, {"files": [SimpleUploadedFile(name, content)]})
@@ -84,7 +85,7 @@ def test_upload_into_a_chosen_meeting(admin_client):
     meeting = Meeting.objects.get()
     response = admin_client.post(UPLOAD_URL, {"text": "A short note on cooperation.\n", "name": "note", "meeting": meeting.pk})
     assert response.status_code == 302
-    assert Document.objects.get(source_name="note.txt").meeting == meeting
+    assert Document.objects.get(sources__name="note.txt").meeting == meeting
 
 
 def test_admin_edits_and_deletes_reach_search(admin_client):

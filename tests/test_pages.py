@@ -25,7 +25,10 @@ def test_meeting_list_filters_by_series_and_year(client, seeds):
     summit_only = get(client, "/meetings/?series=asean-rok-summit")
     assert "21st ASEAN-ROK Summit" in summit_only and "24th ASEAN-ROK Dialogue" not in summit_only
     assert "24th ASEAN-ROK Dialogue" in get(client, "/meetings/2020/")
-    assert "No meetings yet" in get(client, "/meetings/2019/")
+    assert "No meetings yet" in get(client, "/meetings/2018/")
+    # Meetings the seeds mention are listed too, marked as known only from mentions.
+    mentioned = get(client, "/meetings/2019/")
+    assert "ASEAN-ROK Commemorative Summit, 26 November 2019" in mentioned and "known only from mentions" in mentioned
     get(client, "/meetings/?series=no-such-series", status=404)
 
 

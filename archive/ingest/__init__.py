@@ -1,29 +1,40 @@
-"""Ingest: raw bytes -> text -> structure -> metadata -> one atomic save.
+"""Ingest: raw bytes -> blocks -> structure -> metadata and mentions -> one atomic save.
 
-`parse_statement` is pure; `import_statement` (in save.py) is the one way statements
-enter the database, used alike by the import command and the admin.
+`parse_document` is pure (no database); `archive.ingest.save.import_statement` is the one way
+statements enter the database, used alike by the import command and the admin.
 """
 
 from dataclasses import dataclass
 
 from .errors import IngestError
+from .mentions import Mention, find_mentions
 from .metadata import Metadata, SeriesCatalogue, extract_metadata
-from .structure import parse_structure
+from .readers import read_document
+from .structure import ParsedParagraph, parse_structure
 
-__all__ = ["IngestError", "ParsedStatement", "parse_statement"]
+__all__ = ["IngestError", "ParsedStatement", "parse_document"]
 
 
 @dataclass
 class ParsedStatement:
+    format: str
     metadata: Metadata
-    paragraphs: list[tuple[str, str]]
+    paragraphs: list[ParsedParagraph]
+    mentions: list[Mention]
     attachment_name: str
     removed: list[str]
+    text: str  # the text as read, before splitting and cleaning
 
 
-def parse_statement(text: str, catalogue: SeriesCatalogue) -> ParsedStatement:
-    structure = parse_structure(text)
+def parse_document(data: bytes, filename: str, catalogue: SeriesCatalogue, max_bytes: int) -> ParsedStatement:
+    """Read and parse one statement file; raises IngestError saying why it cannot be."""
+    reading = read_document(data, filename, max_bytes)
+    structure = parse_structure(reading)
     if not structure.paragraphs:
         raise IngestError("no paragraphs of text were found")
-    metadata = extract_metadata(structure.header, [text for _, text in structure.paragraphs], catalogue)
-    return ParsedStatement(metadata, structure.paragraphs, structure.attachment_name, structure.removed)
+    texts = [paragraph.text for paragraph in structure.paragraphs]
+    metadata = extract_metadata(structure.header, texts, catalogue)
+    mentions = find_mentions(texts, catalogue, metadata.meeting)
+    text = reading.text if reading.blocks is None else "\n\n".join(block.text for block in reading.blocks)
+    return ParsedStatement(reading.format, metadata, structure.paragraphs, mentions,
+                           structure.attachment_name, structure.removed, text)

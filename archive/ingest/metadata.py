@@ -1,6 +1,8 @@
 """Structure to metadata: title, kind, meeting, dates, place, mode and chair.
 
 Pure functions; the list of meeting series comes in as data (see `SeriesCatalogue`).
+Each extracted field is marked "found" (printed in the statement) or "guessed" (derived),
+so the admin can see what to check.
 """
 
 import datetime
@@ -18,17 +20,28 @@ MONTHS = {
     for name in names
 }
 MONTH = r"(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
-DAY_MONTH_YEAR = re.compile(r"\b(?P<day>\d{1,2})(?:\s*[-–]\s*(?P<end_day>\d{1,2}))?\s+" + MONTH + r",?\s+(?P<year>\d{4})\b", re.I)
-MONTH_DAY_YEAR = re.compile(r"\b" + MONTH + r"\s+(?P<day>\d{1,2})(?:\s*[-–]\s*(?P<end_day>\d{1,2}))?,?\s+(?P<year>\d{4})\b", re.I)
-NUMERIC_DATE = re.compile(r"^(?P<day>\d{1,2})[-/.](?P<month>\d{1,2})[-/.](?P<year>\d{4})(?:,?\s+\d{1,2}:\d{2}(?::\d{2})?)?$")
-ISO_DATE = re.compile(r"^(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})$")
+DAY = r"(?<!\d)(?P<day>\d{1,2})(?:st|nd|rd|th)?"
+END_DAY = r"(?:\s*(?:[-–—]|to|and)\s*(?P<end_day>\d{1,2})(?:st|nd|rd|th)?)?"
+DAY_MONTH_YEAR = re.compile(DAY + END_DAY + r"\s+" + MONTH + r",?\s+(?P<year>\d{4})\b", re.I)
+MONTH_DAY_YEAR = re.compile(r"\b" + MONTH + r"\s+" + DAY + END_DAY + r",?\s+(?P<year>\d{4})\b", re.I)
+NUMERIC_DATE = re.compile(r"(?<!\d)(?P<day>\d{1,2})[-/.](?P<month>\d{1,2})[-/.](?P<year>\d{4})(?!\d)")
+ISO_DATE = re.compile(r"(?<!\d)(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})(?!\d)")
+DATE_ONLY_LINE = re.compile(r"^[\s\w,.:/–-]{0,60}$")
 # "JAKARTA, 26 August 2020 –Today, ..." opens a press release.
-DATELINE = re.compile(r"^(?P<city>[A-Z][A-Za-z .'-]{1,40}?),\s+(?P<date>\d{1,2}\s+[A-Za-z]+\.?\s+\d{4}|[A-Za-z]+\.?\s+\d{1,2},\s+\d{4})\b")
-
-VIDEOCONFERENCE = re.compile(r"\b(video\s*-?\s*conferenc\w*|virtual(ly)?|online meeting)\b", re.I)
-HELD_IN = re.compile(r"\bheld\s+in\s+(?P<city>[A-Z][\w'-]+(?:\s+[A-Z][\w'-]+){0,2})(?:,\s*(?P<country>[A-Z][\w ]+?))?\s+(?:on|from)\b")
+DATELINE = re.compile(
+    r"^(?P<city>[A-Z][A-Za-z .'-]{1,40}?)(?:,\s*[A-Z][A-Za-z .'-]{1,30}?)?,\s+"
+    r"(?P<date>\d{1,2}\s+[A-Za-z]+\.?\s+\d{4}|[A-Za-z]+\.?\s+\d{1,2},\s+\d{4})\b"
+)
+HELD_ON = re.compile(r"\b(?:held|convened|took place|met)\b[^.]*?\b(?:on|from)\s+(?P<date>[^.]{4,60})")
+VIDEOCONFERENCE = re.compile(r"\b(video\s*-?\s*conferenc\w*|virtual(ly)?|online meeting|video link)\b", re.I)
+HELD_IN = re.compile(
+    r"\b(?:held|convened|took place|met)\s+in\s+(?P<city>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){0,2})"
+    r"(?:,\s*(?P<country>(?:the\s+)?[A-Z][\w ]+?))?(?=\s+(?:on|from|in|under)\b|[.,;])"
+)
 CHAIRED_BY = re.compile(r"\bchaired by (?:H\.?\s?E\.?\s+)?(?P<name>[^,]+),\s+(?P<role>[^.;]+?)(?:[.;]|,\s+and\b)")
+CHAIRMANSHIP = re.compile(r"\bunder the (?:chairmanship|chairship|chair) of (?:the\s+)?(?P<country>[A-Z][\w ]+)")
 CO_CHAIRED = re.compile(r"(?P<who>[^.]+?),?\s+co-chaired\b", re.I)
+CO_CHAIRED_BY = re.compile(r"\bco-chaired by (?P<who>[^.]+)", re.I)
 
 KINDS = [
     ("Co-Chairs' Statement", r"co-?chairs?['’]?\s+statement"),
@@ -62,10 +75,11 @@ COUNTRIES = {
 }
 CITIES = {
     "Jakarta": "Indonesia", "Bandar Seri Begawan": "Brunei Darussalam", "Phnom Penh": "Cambodia",
-    "Siem Reap": "Cambodia", "Vientiane": "Lao PDR", "Kuala Lumpur": "Malaysia", "Nay Pyi Taw": "Myanmar",
-    "Manila": "Philippines", "Singapore": "Singapore", "Bangkok": "Thailand", "Pattaya": "Thailand",
-    "Cha-am": "Thailand", "Ha Noi": "Viet Nam", "Hanoi": "Viet Nam", "Da Nang": "Viet Nam",
-    "Seoul": "ROK", "Busan": "ROK", "Jeju": "ROK", "Bali": "Indonesia", "Labuan Bajo": "Indonesia",
+    "Siem Reap": "Cambodia", "Vientiane": "Lao PDR", "Luang Prabang": "Lao PDR", "Kuala Lumpur": "Malaysia",
+    "Nay Pyi Taw": "Myanmar", "Naypyidaw": "Myanmar", "Manila": "Philippines", "Singapore": "Singapore",
+    "Bangkok": "Thailand", "Pattaya": "Thailand", "Cha-am": "Thailand", "Hua Hin": "Thailand", "Ha Noi": "Viet Nam",
+    "Hanoi": "Viet Nam", "Da Nang": "Viet Nam", "Ho Chi Minh City": "Viet Nam", "Seoul": "ROK", "Busan": "ROK",
+    "Jeju": "ROK", "Incheon": "ROK", "Bali": "Indonesia", "Labuan Bajo": "Indonesia",
 }
 
 ORDINAL_WORDS = {
@@ -82,8 +96,10 @@ ORDINAL = (
 )
 # Any spelling of Korea next to ASEAN is read as "ASEAN-ROK" when matching series names.
 ASEAN_KOREA = re.compile(
-    r"\bASEAN\s*[-–—]?\s*(?:the\s+)?(?:Republic\s+of\s+Korea(?:\s*\(ROK\))?|ROK|Korea)\b", re.I
+    r"\bASEAN\s*(?:[-–—+]|\bplus\b)?\s*(?:the\s+)?(?:Republic\s+of\s+Korea(?:\s*\(ROK\))?|ROK|Korea)\b", re.I
 )
+# "(APT)", "(ROK)", "(AMMTC + ROK)": acronyms in brackets inside a meeting's name
+BRACKETED_ACRONYM = re.compile(r"\s*\((?:[A-Z][A-Za-z+&\- ]{1,15})\)")
 
 
 def ordinal_number(text: str) -> int:
@@ -102,66 +118,97 @@ def ordinal_label(number: int) -> str:
     return f"{number}{suffix}"
 
 
-def parse_date(text: str) -> tuple[datetime.date, datetime.date | None] | None:
-    """The first date in `text` and, for a range such as "1 – 2 June 2009", its last day."""
-    text = text.strip()
-    for pattern in (NUMERIC_DATE, ISO_DATE):
-        match = pattern.match(text)
-        if match:
-            try:
-                return datetime.date(int(match["year"]), int(match["month"]), int(match["day"])), None
-            except ValueError:
-                return None
+def _date(year, month, day):
+    try:
+        return datetime.date(int(year), int(month), int(day))
+    except ValueError:
+        return None
+
+
+def find_date(text: str):
+    """(start, end or None, match start) for the first date in `text`, in any common form; else None."""
+    found = []
     for pattern in (DAY_MONTH_YEAR, MONTH_DAY_YEAR):
+        for match in pattern.finditer(text):
+            month = MONTHS[match["month"].lower()]
+            start = _date(match["year"], month, match["day"])
+            if start:
+                end = _date(match["year"], month, match["end_day"]) if match["end_day"] else None
+                found.append((match.start(), start, end if end and end > start else None))
+                break
+    for pattern in (ISO_DATE, NUMERIC_DATE):
         match = pattern.search(text)
         if match:
-            month = MONTHS[match["month"].lower()]
-            try:
-                start = datetime.date(int(match["year"]), month, int(match["day"]))
-                end = datetime.date(start.year, month, int(match["end_day"])) if match["end_day"] else None
-            except ValueError:
-                continue
-            return start, end
-    return None
+            start = _date(match["year"], match["month"], match["day"])
+            if start:
+                found.append((match.start(), start, None))
+    if not found:
+        return None
+    position, start, end = min(found, key=lambda item: item[0])
+    return start, end, position
+
+
+def parse_date(text: str):
+    """(first day, last day or None) of the first date in `text`, or None."""
+    found = find_date(text)
+    return (found[0], found[1]) if found else None
 
 
 def is_date_line(text: str) -> bool:
-    return bool(NUMERIC_DATE.match(text.strip()) or ISO_DATE.match(text.strip())) or (
-        len(text) < 40 and parse_date(text) is not None
-    )
+    """A line that is a date and little else ("21-11-2020, 06:00:00", "September 6, 2023")."""
+    return len(text) <= 60 and find_date(text) is not None and len(re.findall(r"[A-Za-z]{3,}", text)) <= 3 \
+        and not re.search(r"\b(summit|meeting|statement|dialogue)\b", text, re.I)
 
 
 def normalise_series_text(text: str) -> str:
-    text = text.replace("’", "'").replace("–", "-")
-    return ASEAN_KOREA.sub("ASEAN-ROK", text)
+    text = text.replace("’", "'").replace("–", "-").replace("—", "-")
+    text = ASEAN_KOREA.sub("ASEAN-ROK", text)
+    return BRACKETED_ACRONYM.sub("", text)
+
+
+@dataclass
+class MeetingRef:
+    series: str
+    ordinal: int | None
+    start: int
+    end: int
 
 
 @dataclass
 class SeriesCatalogue:
-    """Meeting series names and their aliases, longest first so that specific names win."""
+    """Meeting series names and their aliases; longer spellings are tried first so specific names win."""
 
     names: dict[str, list[str]]
 
-    def patterns(self):
-        spellings = [
-            (normalise_series_text(spelling), name)
-            for name, aliases in self.names.items()
-            for spelling in [name, *aliases]
-        ]
-        spellings.sort(key=lambda pair: len(pair[0]), reverse=True)
+    def __post_init__(self):
+        spellings = sorted(
+            ((normalise_series_text(spelling), name) for name, aliases in self.names.items()
+             for spelling in [name, *aliases]),
+            key=lambda pair: len(pair[0]), reverse=True,
+        )
+        self.patterns = []
         for spelling, name in spellings:
             words = r"\s+".join(re.escape(word) for word in spelling.split())
-            yield name, re.compile(ORDINAL + r"\s+" + words + r"\b", re.I)
+            self.patterns.append((name, re.compile(
+                r"(?:\b" + ORDINAL + r"\s+)?(?P<special>Special\s+)?" + r"(?<![\w-])" + words + r"(?![\w-])", re.I)))
+
+    def find_all(self, text: str, with_ordinal_only=False):
+        """Every meeting-series mention in `text`, in order, as MeetingRefs (over the normalised text)."""
+        refs = []
+        for name, pattern in self.patterns:
+            for match in pattern.finditer(text):
+                if with_ordinal_only and not match["ordinal"]:
+                    continue
+                if any(ref.start <= match.start() < ref.end or match.start() <= ref.start < match.end() for ref in refs):
+                    continue
+                ordinal = ordinal_number(match["ordinal"]) if match["ordinal"] else None
+                refs.append(MeetingRef(name, ordinal, match.start(), match.end()))
+        return sorted(refs, key=lambda ref: ref.start)
 
     def find_meeting(self, text: str) -> tuple[str, int] | None:
-        """The first "21st ASEAN-ROK Summit"-like mention in `text`: (series name, ordinal)."""
-        text = normalise_series_text(text)
-        best = None
-        for name, pattern in self.patterns():
-            match = pattern.search(text)
-            if match and (best is None or match.start() < best[0]):
-                best = (match.start(), name, ordinal_number(match["ordinal"]))
-        return (best[1], best[2]) if best else None
+        """The first "21st ASEAN-ROK Summit"-like mention (with an ordinal) in `text`: (series, ordinal)."""
+        refs = self.find_all(normalise_series_text(text), with_ordinal_only=True)
+        return (refs[0].series, refs[0].ordinal) if refs else None
 
 
 @dataclass
@@ -181,7 +228,7 @@ class MeetingInfo:
     def title(self):
         if self.ordinal:
             return f"{ordinal_label(self.ordinal)} {self.series}"
-        return f"{self.series} {self.start_date:%Y}" if self.start_date else self.series
+        return f"{self.series}, {self.start_date.day} {self.start_date:%B %Y}" if self.start_date else self.series
 
 
 @dataclass
@@ -191,7 +238,7 @@ class Metadata:
     meeting: MeetingInfo | None
     published_on: datetime.date | None = None
     summary: str = ""
-    notes: list[str] = field(default_factory=list)
+    provenance: dict[str, str] = field(default_factory=dict)  # field name -> "found" or "guessed"
 
 
 def find_kind(text: str) -> str:
@@ -206,36 +253,56 @@ def find_country(text: str) -> str:
     text = text.replace("’", "'")
     for country, spellings in COUNTRIES.items():
         for spelling in spellings:
-            if re.search(r"\b" + re.escape(spelling) + r"\b", text):
+            if re.search(r"\b" + re.escape(spelling) + r"\b", text) and not (
+                    country == "ROK" and re.search(r"Democratic People's Republic of Korea|DPRK", text)):
                 return country
     return ""
 
 
+def split_chairs(who: str):
+    """"Title of X, Name, and Title of Y, Name" -> [(name, country), ...]"""
+    chairs = []
+    for part in re.split(r",?\s+and\s+(?=[A-Z])", who):
+        role, _, name = part.rpartition(",")
+        name = re.sub(r"^(H\.?\s?E\.?|Mr\.?|Ms\.?|Mrs\.?|Dr\.?)\s+", "", name.strip())
+        if not role:  # "Name, Title of Country" order
+            name, _, role = part.partition(",")
+        chairs.append((name.strip(), find_country(role) or find_country(part)))
+    return [(name, country) for name, country in chairs if name]
+
+
 def find_chairs(text: str) -> tuple[str, str, str]:
-    """(chair, chair country, co-chairs) from "chaired by …" or "… co-chaired the …"."""
+    """(chair, chair country, co-chairs) from "chaired by …", "… co-chaired …" or "under the chairmanship of …"."""
     match = CHAIRED_BY.search(text)
     if match:
         return match["name"].strip(), find_country(match["role"]), ""
-    match = CO_CHAIRED.search(text)
-    if not match:
-        return "", "", ""
-    chairs = []
-    for part in re.split(r",?\s+and\s+(?=[A-Z])", match["who"]):
-        role, _, name = part.rpartition(",")
-        chairs.append((name.strip(), find_country(role)))
-    chairs = [(name, country) for name, country in chairs if name]
-    if not chairs:
-        return "", "", ""
-    co_chairs = "; ".join(f"{name} ({country})" if country else name for name, country in chairs)
-    # An ASEAN-ROK meeting is chaired on the ASEAN side by the country coordinator.
-    asean_side = next(((n, c) for n, c in chairs if c and c != "ROK"), chairs[0])
-    return asean_side[0], asean_side[1], co_chairs
+    match = CO_CHAIRED.search(text) or CO_CHAIRED_BY.search(text)
+    if match:
+        chairs = split_chairs(match["who"])
+        if chairs:
+            co_chairs = "; ".join(f"{name} ({country})" if country else name for name, country in chairs)
+            # An ASEAN-ROK meeting is chaired on the ASEAN side by the country coordinator.
+            asean_side = next(((n, c) for n, c in chairs if c and c != "ROK"), chairs[0])
+            return asean_side[0], asean_side[1], co_chairs
+    match = CHAIRMANSHIP.search(text)
+    if match:
+        return "", find_country(match["country"]), ""
+    return "", "", ""
+
+
+def pick_title(header: list[str]) -> str:
+    for line in header:
+        if is_date_line(line) or line.rstrip().endswith(".") or len(re.findall(r"[A-Za-z]{2,}", line)) < 2:
+            continue
+        return line
+    return ""
 
 
 def extract_metadata(header: list[str], paragraphs: list[str], catalogue: SeriesCatalogue) -> Metadata:
     """Metadata for a statement; `meeting` is None when no meeting of a known series is named."""
-    title = next((line for line in header if not is_date_line(line) and line.rstrip()[-1:] != "."), "")
-    summary = " ".join(line for line in header if line != title and not is_date_line(line))
+    found = {}
+    title = pick_title(header)
+    summary = " ".join(line for line in header if line != title and not is_date_line(line) and line.endswith("."))
     first_text = " ".join(paragraphs[:2])
     dateline = DATELINE.match(paragraphs[0]) if paragraphs else None
 
@@ -244,9 +311,13 @@ def extract_metadata(header: list[str], paragraphs: list[str], catalogue: Series
         meeting_ref = catalogue.find_meeting(text) if text else None
         if meeting_ref:
             meeting = MeetingInfo(series=meeting_ref[0], ordinal=meeting_ref[1])
+            found["meeting"] = "found"
             break
 
-    kind = find_kind(title) or ("Press Release" if dateline else "") or find_kind(summary) or "Statement"
+    kind = find_kind(title)
+    found["kind"] = "found" if kind else "guessed"
+    kind = kind or ("Press Release" if dateline else "") or find_kind(summary) or "Statement"
+    found["title"] = "found" if title else "guessed"
     if not title:
         title = f"{kind}: {meeting.title}" if meeting else kind
 
@@ -254,27 +325,45 @@ def extract_metadata(header: list[str], paragraphs: list[str], catalogue: Series
     for line in header:
         if is_date_line(line):
             published_on = parse_date(line)[0]
+            found["published_on"] = "found"
             break
-
-    opening = f"{summary} {first_text}"
-    held = re.search(r"\bheld\b[^.]*?\bon\s+(?P<date>[^.]*)", opening)
-    dates = parse_date(held["date"]) if held else None
-    if dateline:
-        meeting.city = dateline["city"].title()
-        dates = dates or parse_date(dateline["date"])
-        published_on = published_on or parse_date(dateline["date"])[0]
+    if dateline and not published_on:
+        published_on = parse_date(dateline["date"])[0]
+        found["published_on"] = "found"
     if meeting is None:
-        return Metadata(title=title, kind=kind, meeting=None, published_on=published_on, summary=summary)
+        return Metadata(title, kind, None, published_on, summary, found)
+
+    opening = f"{title}. {summary} {first_text}"
+    held = HELD_ON.search(opening)
+    dates = parse_date(held["date"]) if held else None
+    if dates:
+        found["start_date"] = "found"
+    elif dateline:
+        dates = parse_date(dateline["date"])
+        found["start_date"] = "guessed"
+    elif parse_date(first_text):
+        dates = parse_date(first_text)
+        found["start_date"] = "guessed"
     if dates:
         meeting.start_date, meeting.end_date = dates
-    place = HELD_IN.search(opening)
-    if place and not meeting.city:
-        meeting.city = place["city"]
-    meeting.country = CITIES.get(meeting.city, "") or (place and find_country(place["country"] or "")) or ""
-    if VIDEOCONFERENCE.search(opening):
-        meeting.mode = "videoconference"
-    elif place:
-        meeting.mode = "in_person"
-    meeting.chair, meeting.chair_country, meeting.co_chairs = find_chairs(" ".join(paragraphs))
 
-    return Metadata(title=title, kind=kind, meeting=meeting, published_on=published_on, summary=summary)
+    place = HELD_IN.search(opening)
+    if place:
+        meeting.city, found["city"] = place["city"], "found"
+        if place["country"] and find_country(place["country"]):
+            meeting.country, found["country"] = find_country(place["country"]), "found"
+    elif dateline:
+        meeting.city, found["city"] = dateline["city"].title(), "found"
+    if meeting.city and not meeting.country and meeting.city in CITIES:
+        meeting.country, found["country"] = CITIES[meeting.city], "guessed"
+
+    if VIDEOCONFERENCE.search(opening):
+        meeting.mode, found["mode"] = "videoconference", "found"
+    elif place:
+        meeting.mode, found["mode"] = "in_person", "guessed"
+
+    meeting.chair, meeting.chair_country, meeting.co_chairs = find_chairs(" ".join([summary, *paragraphs]))
+    for name in ("chair", "chair_country", "co_chairs"):
+        if getattr(meeting, name):
+            found[name] = "found"
+    return Metadata(title, kind, meeting, published_on, summary, found)

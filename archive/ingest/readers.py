@@ -1,34 +1,294 @@
-"""Raw bytes to text: the first step of ingest."""
+"""Raw bytes to blocks of text: the first step of ingest, one reader per format.
 
-import codecs
+Each reader returns `Block`s (a heading, a list item or a run of text) and the lines it
+removed as page furniture. The format is told from the content, not the file name.
+"""
+
+import io
+import re
+import zipfile
+from collections import Counter
+from dataclasses import dataclass, field
+
+import charset_normalizer
+import ftfy
 
 from .errors import IngestError
 
-SUPPORTED_EXTENSIONS = {".txt"}
+SUPPORTED_EXTENSIONS = {".txt", ".text", ".html", ".htm", ".pdf", ".docx"}
+# A .docx is a zip file; refuse archives that would expand beyond this (zip bombs).
+MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
+MAX_COMPRESSION_RATIO = 200
+PAGE_NUMBER_LINE = re.compile(r"^(page\s+)?\d{1,4}(\s*(/|of)\s*\d{1,4})?$|^-\s*\d{1,4}\s*-$", re.I)
+
+
+@dataclass
+class Block:
+    text: str
+    kind: str = "text"  # "text", "heading" or "item" (a list item)
+
+
+@dataclass
+class Reading:
+    format: str
+    blocks: list[Block] | None  # for HTML and Word; None when `text` is still to be split into blocks
+    text: str = ""
+    removed: list[str] = field(default_factory=list)
+
+
+def sniff_format(data: bytes) -> str:
+    head = data[:2048].lstrip()
+    if head.startswith(b"%PDF-"):
+        return "pdf"
+    if head.startswith(b"PK\x03\x04"):
+        return "docx"
+    lowered = head[:1024].lower()
+    if lowered.startswith((b"<!doctype html", b"<html", b"<?xml")) or b"<body" in lowered or b"<html" in lowered:
+        return "html"
+    return "text"
+
+
+def read_document(data: bytes, filename: str, max_bytes: int) -> Reading:
+    """Read any supported statement file; raises IngestError saying why a file cannot be read."""
+    if len(data) > max_bytes:
+        raise IngestError(f"the file is {len(data):,} bytes, over the limit of {max_bytes:,}")
+    if not data.strip():
+        raise IngestError("the file is empty")
+    kind = sniff_format(data)
+    reader = {"pdf": read_pdf, "docx": read_docx, "html": read_html, "text": read_text}[kind]
+    return reader(data)
 
 
 def decode_text(data: bytes) -> str:
-    """Decode a text file, honouring byte-order marks and falling back to Windows-1252."""
-    if not data.strip():
-        raise IngestError("the file is empty")
-    if data.startswith(codecs.BOM_UTF8):
-        return data[len(codecs.BOM_UTF8):].decode("utf-8")
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16")
-    if b"\x00" in data:
+    """Decode text in any common encoding and repair mojibake left by an earlier wrong decoding."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        text = data[3:].decode("utf-8", errors="replace")
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text = data.decode("utf-16", errors="replace")
+    else:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            text = decode_legacy(data)
+    if "\x00" in text or sum(not (c.isprintable() or c.isspace()) for c in text) > len(text) * 0.05:
         raise IngestError("the file looks binary, not text")
+    # Mojibake ("ROKâ€™s") is repaired; curly quotes stay as printed.
+    return ftfy.fix_text(text, uncurl_quotes=False, normalization="NFC")
+
+
+def decode_legacy(data: bytes) -> str:
+    """Text that is not UTF-8: mostly-English text is taken as Windows-1252, else the detected encoding."""
+    if sum(byte < 128 for byte in data) > len(data) * 0.9:
+        try:
+            return data.decode("cp1252")
+        except UnicodeDecodeError:
+            pass
+    match = charset_normalizer.from_bytes(data).best()
+    if match is None:
+        raise IngestError("the file looks binary, not text")
+    return str(match)
+
+
+def read_text(data: bytes) -> Reading:
+    if b"\x00" in data and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise IngestError("the file looks binary, not text")
+    return Reading("text", None, decode_text(data))
+
+
+def read_html(data: bytes) -> Reading:
+    """The main text of a saved web page; menus, share buttons, scripts and footers are left out."""
+    import trafilatura
+    from lxml import etree
+
+    html = decode_text(data)
+    xml = trafilatura.extract(html, output_format="xml", include_comments=False, include_tables=True,
+                              include_images=False, include_links=False, favor_recall=True)
+    if not xml:
+        raise IngestError("no statement text was found in the web page")
+    root = etree.fromstring(xml.encode("utf-8"))
+    blocks = []
+    for element in root.iter("head", "p", "item", "row"):
+        if element.tag == "p" and element.getparent() is not None and element.getparent().tag in ("item", "cell"):
+            continue
+        text = " ".join("".join(element.itertext()).split())
+        if not text:
+            continue
+        kind = {"head": "heading", "item": "item"}.get(element.tag, "text")
+        blocks.append(Block(text, kind))
+    title = root.get("title") or ""
+    if title and blocks and not any(title in block.text for block in blocks[:3]):
+        blocks.insert(0, Block(title, "heading"))
+    return Reading("html", blocks)
+
+
+def check_zip(data: bytes):
     try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        raise IngestError("the file is a damaged zip/Word file") from None
+    total = 0
+    for info in archive.infolist():
+        total += info.file_size
+        ratio = info.file_size / max(info.compress_size, 1)
+        if total > MAX_UNZIPPED_BYTES or (info.file_size > 10 * 1024 * 1024 and ratio > MAX_COMPRESSION_RATIO):
+            raise IngestError("the Word file expands to far more than its size (a zip bomb?); refused")
+    if "word/document.xml" not in archive.namelist():
+        raise IngestError("unsupported file type: a zip file that is not a Word .docx document")
 
 
-def read_upload(data: bytes, filename: str, max_bytes: int) -> str:
-    """Check size and type of an uploaded or imported file, then return its text."""
-    if len(data) > max_bytes:
-        raise IngestError(f"the file is {len(data):,} bytes, over the limit of {max_bytes:,}")
-    extension = "." + filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
-    if extension not in SUPPORTED_EXTENSIONS:
-        supported = ", ".join(sorted(SUPPORTED_EXTENSIONS))
-        raise IngestError(f"unsupported file type {extension or '(none)'!r}; supported: {supported}")
-    return decode_text(data)
+def read_docx(data: bytes) -> Reading:
+    import docx
+
+    check_zip(data)
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except Exception as error:
+        raise IngestError(f"the Word file cannot be opened ({error.__class__.__name__})") from None
+    numbering = WordNumbering(document)
+    blocks = []
+    for paragraph in document.paragraphs:
+        text = " ".join(paragraph.text.split())
+        if not text:
+            continue
+        style = (paragraph.style.name or "").lower() if paragraph.style is not None else ""
+        if style.startswith(("heading", "title")):
+            blocks.append(Block(text, "heading"))
+            continue
+        label = numbering.label(paragraph)
+        if label:
+            text = f"{label} {text}"
+        blocks.append(Block(text, "item" if style.startswith("list") and not label else "text"))
+    for table in document.tables:
+        for row in table.rows:
+            cells = [" ".join(cell.text.split()) for cell in row.cells]
+            if any(cells):
+                blocks.append(Block(" | ".join(dict.fromkeys(c for c in cells if c)), "text"))
+    return Reading("docx", blocks)
+
+
+class WordNumbering:
+    """Labels of Word's automatic numbering ("1.", "(a)"), which python-docx does not render."""
+
+    FORMATS = {
+        "decimal": str,
+        "lowerLetter": lambda n: "abcdefghijklmnopqrstuvwxyz"[(n - 1) % 26],
+        "upperLetter": lambda n: "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[(n - 1) % 26],
+        "lowerRoman": lambda n: roman(n).lower(),
+        "upperRoman": lambda n: roman(n),
+    }
+
+    def __init__(self, document):
+        self.levels = {}
+        self.counters = Counter()
+        try:
+            part = document.part.numbering_part
+        except (KeyError, NotImplementedError, AttributeError):
+            return
+        ns = {"w": "http://schemas.openxmlformats.org/wordprocessingml/2006/main"}
+        root = part.element
+        abstract = {}
+        for node in root.findall("w:abstractNum", ns):
+            levels = {}
+            for level in node.findall("w:lvl", ns):
+                fmt = level.find("w:numFmt", ns)
+                text = level.find("w:lvlText", ns)
+                levels[level.get(f"{{{ns['w']}}}ilvl")] = (
+                    fmt.get(f"{{{ns['w']}}}val") if fmt is not None else "decimal",
+                    text.get(f"{{{ns['w']}}}val") if text is not None else "%1.",
+                )
+            abstract[node.get(f"{{{ns['w']}}}abstractNumId")] = levels
+        for node in root.findall("w:num", ns):
+            ref = node.find("w:abstractNumId", ns)
+            if ref is not None:
+                self.levels[node.get(f"{{{ns['w']}}}numId")] = abstract.get(ref.get(f"{{{ns['w']}}}val"), {})
+
+    def label(self, paragraph):
+        properties = paragraph._p.pPr
+        numbering = properties.numPr if properties is not None else None
+        if numbering is None or numbering.numId is None:
+            return ""
+        num_id = str(numbering.numId.val)
+        level = str(numbering.ilvl.val) if numbering.ilvl is not None else "0"
+        fmt, template = self.levels.get(num_id, {}).get(level, ("decimal", "%1."))
+        if fmt == "bullet":
+            return "•"
+        self.counters[(num_id, level)] += 1
+        for deeper in [key for key in self.counters if key[0] == num_id and key[1] > level]:
+            del self.counters[deeper]
+        label = template
+        for depth in range(int(level) + 1):
+            count = self.counters[(num_id, str(depth))] or 1
+            depth_fmt = self.levels.get(num_id, {}).get(str(depth), ("decimal", ""))[0]
+            label = label.replace(f"%{depth + 1}", self.FORMATS.get(depth_fmt, str)(count))
+        return label.strip()
+
+
+def roman(number: int) -> str:
+    values = [(1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"), (50, "L"), (40, "XL"),
+              (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")]
+    out = ""
+    for value, letters in values:
+        while number >= value:
+            out, number = out + letters, number - value
+    return out
+
+
+def read_pdf(data: bytes) -> Reading:
+    """Text of a PDF with a text layer, running headers, footers and page numbers removed."""
+    import pdfplumber
+
+    try:
+        pdf = pdfplumber.open(io.BytesIO(data))
+    except Exception as error:
+        raise IngestError(f"the PDF cannot be opened ({error.__class__.__name__})") from None
+    with pdf:
+        pages = [page_lines(page) for page in pdf.pages]
+    if not any(line for page in pages for line, _ in page):
+        raise IngestError("the PDF has no text layer (a scan?); run it through OCR first")
+    removed = []
+    repeated = running_lines(pages)
+    paragraphs_text = []
+    for page in pages:
+        kept = []
+        for line, gap_before in page:
+            if normalise_running(line) in repeated or PAGE_NUMBER_LINE.match(line.strip()):
+                removed.append(line)
+                continue
+            if gap_before and kept:
+                kept.append("")
+            kept.append(line)
+        paragraphs_text.append("\n".join(kept))
+    # A page break is a blank line: the structure step joins sentences it cut.
+    return Reading("pdf", None, "\n\n".join(paragraphs_text), removed)
+
+
+def page_lines(page):
+    """(line text, whether a paragraph gap comes before it) for each line of a page."""
+    lines = page.extract_text_lines(layout=False, strip=True, return_chars=False)
+    result, previous_bottom, spacings = [], None, []
+    for line in lines:
+        if previous_bottom is not None:
+            spacings.append(line["top"] - previous_bottom)
+        previous_bottom = line["bottom"]
+    typical = sorted(spacings)[len(spacings) // 2] if spacings else 0
+    previous_bottom = None
+    for line in lines:
+        gap = previous_bottom is not None and line["top"] - previous_bottom > max(typical * 1.8, typical + 4)
+        result.append((line["text"], gap))
+        previous_bottom = line["bottom"]
+    return result
+
+
+def normalise_running(line: str) -> str:
+    return re.sub(r"\d+", "#", line.strip().lower())
+
+
+def running_lines(pages) -> set:
+    """Lines at the top or bottom of most pages: running headers and footers."""
+    if len(pages) < 2:
+        return set()
+    counts = Counter()
+    for page in pages:
+        edges = [line for line, _ in page[:2] + page[-2:]]
+        counts.update({normalise_running(line) for line in edges})
+    return {line for line, count in counts.items() if count >= max(2, len(pages) * 0.6)}

@@ -1,4 +1,4 @@
-"""Text to structure: drop web-page furniture, find the header, split numbered paragraphs.
+"""Blocks to structure: drop page furniture, find the header, number the paragraphs.
 
 Everything here is pure: strings in, strings out, no database.
 """
@@ -6,137 +6,288 @@ Everything here is pure: strings in, strings out, no database.
 import re
 from dataclasses import dataclass, field
 
-# Lines that are navigation, never content.
-NAVIGATION_LINE = re.compile(r"^(skip to (main )?content|menu|search|home|print|share( this)?)$", re.I)
+from .readers import PAGE_NUMBER_LINE, Block
+
+# Lines that are navigation or page chrome, never content.
+NAVIGATION_LINE = re.compile(
+    r"^(skip to (main )?content|menu|search|home|print|share( this( page)?)?|back to top|email|facebook|twitter"
+    r"|(share|chia sẻ|공유)\s*[:：]?.*(facebook|twitter|email|kakao|zalo).*"
+    r"|(home|trang chủ|홈|ໜ້າຫຼັກ)\s*[>»/|›].*|(facebook|twitter|linkedin|email|print)(\s*[|·]?\s*(facebook|twitter|linkedin|email|print))+)$",
+    re.I,
+)
+HIT_COUNTER = re.compile(r"^((views?|hits?|reads?|visits?|lượt xem|조회수?)\s*[:：]?\s*[\d.,]+|[\d.,]+\s+(views?|hits?|lượt xem))$", re.I)
+COPYRIGHT = re.compile(r"^(©|\(c\)\s|copyright\b)", re.I)
 # The start of a publisher's site tail (about box, menus, sitemap): everything after it goes.
 SITE_TAIL_START = re.compile(r"^(?:-\s*)?(?i:about asean|menu\s*-|sitemap$)|^-\s+[A-Z]{2,}(?: [A-Z&/]+)+$")
-# "Tài liệu đính kèm: x.pdf" (Vietnamese), "Attachment: x.pdf"
+# "Tài liệu đính kèm: x.pdf" (Vietnamese), "Attachment: x.pdf", "첨부파일: x.pdf"
 ATTACHMENT_LINE = re.compile(
-    r"^(?:tài liệu đính kèm|attachments?|download)\s*:\s*(?P<name>\S.*\.(?:pdf|docx?|txt|html?))\s*$", re.I
+    r"^(?:tài liệu đính kèm|attachments?|download|첨부\s*파일|첨부)\s*[:：]\s*(?P<name>\S.*\.(?:pdf|docx?|txt|html?|hwp))\s*$",
+    re.I,
 )
-CONTACT_LINE = re.compile(r"^(address|tel|telephone|phone|mobile|fax|e-?mail|website)\s*[:.]", re.I)
-NUMBERED_START = re.compile(r"^(?P<number>\d{1,3})\.\s+(?P<text>\S.*)$", re.S)
+CONTACT_LINE = re.compile(r"^(address|tel|telephone|phone|mobile|fax|e-?mail|website|địa chỉ|điện thoại)\s*[:.：]", re.I)
+
+TOP_NUMBER = re.compile(r"^(?P<number>\d{1,3})[.)]\s+(?P<text>\S.*)$", re.S)
+SUB_NUMBER = re.compile(r"^(?P<number>\d{1,3}(?:\.\d{1,3}){1,3})\.?\s+(?P<text>\S.*)$", re.S)
+LETTERED = re.compile(r"^(?:\((?P<paren>[a-z]{1,4})\)|(?P<bare>[a-z]{1,4})\))\s+(?P<text>\S.*)$", re.S)
+BULLET = re.compile(r"^(?:[-•°※*▪●◦‣–]|о(?=\s))\s*(?P<text>\S.*)$", re.S)
+ROMAN = re.compile(r"^[ivxl]+$")
 SENTENCE_END = re.compile(r"[.!?;:)\]\"”’]$")
-# Lines that are long on average were written one paragraph per line, not hard-wrapped.
+# Prefixes that keep their hyphen when a line break falls after them ("self-\nreliance").
+HYPHEN_PREFIXES = {"self", "non", "co", "cross", "inter", "multi", "post", "pre", "anti", "sub", "well", "long",
+                   "short", "high", "low", "mid", "people", "year", "long", "two", "three", "five", "all", "ex"}
 ONE_PARAGRAPH_PER_LINE_MIN_LENGTH = 150
-TITLE_MAX_LENGTH = 250
+HEADING_MAX_WORDS = 14
+SMALL_WORDS = {"a", "an", "and", "the", "of", "on", "in", "for", "to", "with", "at", "by", "or", "between", "from"}
+
+
+@dataclass
+class ParsedParagraph:
+    number: str
+    text: str
+    heading: str = ""
 
 
 @dataclass
 class Structure:
     header: list[str] = field(default_factory=list)
-    paragraphs: list[tuple[str, str]] = field(default_factory=list)  # (printed number or "", text)
+    paragraphs: list[ParsedParagraph] = field(default_factory=list)
     attachment_name: str = ""
     removed: list[str] = field(default_factory=list)
 
 
 def normalise_spaces(text: str) -> str:
-    return re.sub(r"\s+", " ", text.replace("\u00a0", " ")).strip()
+    text = re.sub(r"\s+", " ", text.replace("\u00a0", " ").replace("\u00ad", "")).strip()
+    # "Indo- Pacific", "2016- 2020": a hyphen left hanging by a line break
+    return re.sub(r"(?<=\w)- (?=[A-Z0-9])", "-", text)
 
 
-def strip_furniture(lines: list[str], removed: list[str]) -> tuple[list[str], str]:
-    """Remove navigation, the site tail and contact footers; return kept lines and any attachment name."""
-    attachment = ""
-    kept = []
-    seen_content = False
-    for position, line in enumerate(lines):
-        stripped = line.strip()
-        if seen_content and SITE_TAIL_START.match(stripped):
-            removed.extend(lines[position:])
+def is_furniture(text: str) -> bool:
+    text = text.strip()
+    return bool(NAVIGATION_LINE.match(text) or HIT_COUNTER.match(text) or COPYRIGHT.match(text)
+                or PAGE_NUMBER_LINE.match(text))
+
+
+def has_latin(text: str) -> bool:
+    return bool(re.search(r"[A-Za-z]", text))
+
+
+def strip_furniture(texts: list[str], removed: list[str]) -> tuple[list[int], str]:
+    """Indices of the lines (or blocks) to keep, and the attachment name if one is given."""
+    attachment, kept, seen_content = "", [], False
+    for index, raw in enumerate(texts):
+        text = raw.strip()
+        if seen_content and SITE_TAIL_START.match(text):
+            removed.extend(t for t in texts[index:] if t.strip())
             break
-        if NAVIGATION_LINE.match(stripped):
-            removed.append(line)
-            continue
-        match = ATTACHMENT_LINE.match(stripped)
+        match = ATTACHMENT_LINE.match(text)
         if match:
             attachment = match["name"].strip()
             continue
-        if stripped and not SITE_TAIL_START.match(stripped):
+        # Navigation in Korean, Lao or any other script before the statement starts.
+        if is_furniture(text) or (text and not seen_content and not has_latin(text) and len(text) < 60):
+            removed.append(raw)
+            continue
+        if text and has_latin(text):
             seen_content = True
-        kept.append(line)
-    return drop_contact_blocks(kept, removed), attachment
+        kept.append(index)
+    return drop_contact_blocks(texts, kept, removed), attachment
 
 
-def drop_contact_blocks(lines: list[str], removed: list[str]) -> list[str]:
-    """Drop address/phone/fax lines and the short lines (publisher's name) just above them."""
+def drop_contact_blocks(texts, kept, removed):
+    """Drop address/phone/fax lines and the short lines (the publisher's name) just above them."""
     drop = set()
-    for i, line in enumerate(lines):
-        if CONTACT_LINE.match(line.strip()):
-            drop.add(i)
-            j = i - 1
-            while j >= 0 and lines[j].strip() and len(lines[j]) < 120 and not SENTENCE_END.search(lines[j].strip()):
-                drop.add(j)
+    for position, index in enumerate(kept):
+        if CONTACT_LINE.match(texts[index].strip()):
+            drop.add(index)
+            j = position - 1
+            while j >= 0 and texts[kept[j]].strip() and len(texts[kept[j]]) < 120 \
+                    and not SENTENCE_END.search(texts[kept[j]].strip()):
+                drop.add(kept[j])
                 j -= 1
-    removed.extend(lines[i] for i in sorted(drop))
-    return [line for i, line in enumerate(lines) if i not in drop]
+    removed.extend(texts[i] for i in sorted(drop))
+    return [i for i in kept if i not in drop]
 
 
-def split_blocks(lines: list[str]) -> list[str]:
-    """Blocks of text: one per line for unwrapped text, else runs of lines between blank lines."""
-    non_empty = [line.strip() for line in lines if line.strip()]
+def starts_item(line: str) -> bool:
+    line = line.strip()
+    return bool(TOP_NUMBER.match(line) or SUB_NUMBER.match(line) or LETTERED.match(line) or BULLET.match(line))
+
+
+def join_lines(first: str, second: str, vocabulary: set) -> str:
+    """Join two pieces of one paragraph cut by a line or page break, repairing a split word."""
+    first, second = first.rstrip(), second.lstrip()
+    split = re.search(r"(\w+)-$", first)
+    if split and second[:1].islower():
+        start, end = split.group(1).lower(), re.match(r"\w*", second).group().lower()
+        if f"{start}-{end}" in vocabulary or (start + end not in vocabulary and start in HYPHEN_PREFIXES):
+            return first + second
+        return first[:-1] + second
+    return f"{first} {second}"
+
+
+def text_blocks(text: str, removed: list[str]) -> tuple[list[Block], str]:
+    """Blocks of a plain text: one per line for unwrapped text, else runs of lines between blank lines."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n\n").split("\n")
+    kept, attachment = strip_furniture(lines, removed)
+    kept_set = set(kept)
+    lines = [line if i in kept_set else None for i, line in enumerate(lines)]
+    vocabulary = set(re.findall(r"\w+(?:-\w+)*", text.lower()))
+    non_empty = [line.strip() for line in lines if line and line.strip()]
     if not non_empty:
-        return []
-    average = sum(map(len, non_empty)) / len(non_empty)
-    if average >= ONE_PARAGRAPH_PER_LINE_MIN_LENGTH:
-        return [normalise_spaces(line) for line in non_empty]
-    blocks, current = [], []
+        return [], attachment
+    if sum(map(len, non_empty)) / len(non_empty) >= ONE_PARAGRAPH_PER_LINE_MIN_LENGTH:
+        return [Block(normalise_spaces(line)) for line in non_empty], attachment
+    blocks, current = [], ""
     for line in lines:
-        if line.strip():
-            # A numbered line always starts a new block, even without a blank line before it.
-            if current and NUMBERED_START.match(line.strip()):
-                blocks.append(normalise_spaces(" ".join(current)))
-                current = []
-            current.append(line.strip())
-        elif current:
-            blocks.append(normalise_spaces(" ".join(current)))
-            current = []
-    if current:
-        blocks.append(normalise_spaces(" ".join(current)))
-    return blocks
-
-
-def is_continuation(previous: str, block: str) -> bool:
-    """A block cut off from the previous one by a page break: it ends mid-sentence or this starts lower-case."""
-    return not SENTENCE_END.search(previous) or block[0].islower()
-
-
-def join_broken(previous: str, block: str) -> str:
-    return f"{previous.rstrip()} {block.lstrip()}"
-
-
-def parse_structure(text: str) -> Structure:
-    removed: list[str] = []
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    lines, attachment = strip_furniture(lines, removed)
-    blocks = split_blocks(lines)
-    structure = Structure(attachment_name=attachment, removed=removed)
-
-    numbered = [NUMBERED_START.match(b) for b in blocks]
-    first_numbered = next((i for i, m in enumerate(numbered) if m and m["number"] == "1"), None)
-    if first_numbered is not None:
-        structure.header = blocks[:first_numbered]
-        body = blocks[first_numbered:]
-    else:
-        header_length = 0
-        while header_length < len(blocks) and is_header_line(blocks[header_length]):
-            header_length += 1
-        structure.header = blocks[:header_length]
-        body = blocks[header_length:]
-
-    expected = 1
-    for block in body:
-        match = NUMBERED_START.match(block)
-        if match and int(match["number"]) in (expected, 1):
-            structure.paragraphs.append((match["number"], match["text"].strip()))
-            expected = int(match["number"]) + 1
-        elif structure.paragraphs and is_continuation(structure.paragraphs[-1][1], block):
-            number, previous = structure.paragraphs[-1]
-            structure.paragraphs[-1] = (number, join_broken(previous, block))
+        if line is None:  # a removed line does not separate paragraphs
+            continue
+        line = line.strip()
+        if not line or starts_item(line):
+            if current:
+                blocks.append(Block(normalise_spaces(current)))
+            current = line
         else:
-            structure.paragraphs.append(("", block))
+            current = join_lines(current, line, vocabulary) if current else line
+    if current:
+        blocks.append(Block(normalise_spaces(current)))
+    return blocks, attachment
+
+
+def is_heading_like(text: str) -> bool:
+    """A section heading: short, no final punctuation, words capitalised (or all capitals)."""
+    words = text.split()
+    if not words or len(words) > HEADING_MAX_WORDS or len(text) > 120 or re.search(r"[.;:,]$", text):
+        return False
+    if not text[0].isupper() or not re.search(r"[A-Za-z]{3}", text):
+        return False
+    capitalised = [w for w in words if w[0].isupper() or not w[0].isalpha()]
+    return text.isupper() or all(w in capitalised or w.lower() in SMALL_WORDS for w in words)
+
+
+def is_continuation(previous: str, text: str) -> bool:
+    """A block cut from the previous one by a page break: that one ends mid-sentence or this starts lower-case."""
+    return not SENTENCE_END.search(previous) or text[0].islower()
+
+
+class Numbering:
+    """Tracks printed numbers: 1., 1.1, (a) under 1, (i) under 1(a); restarts at 1 are allowed."""
+
+    def __init__(self):
+        self.expected = 1
+        self.top = ""
+        self.numbered = ""  # the last "1" or "1.1" paragraph, parent of lettered items
+        self.letter_item = ""  # the last "(a)" item, parent of roman items
+        self.last_letter = ""
+
+    def classify(self, text):
+        """(number, text without its marker) for an item start, or None for plain text."""
+        match = TOP_NUMBER.match(text)
+        if match:
+            number = int(match["number"])
+            if number == self.expected or number == 1 or (self.expected > 1 and number == self.expected + 1):
+                self.expected, self.top = number + 1, str(number)
+                self.numbered, self.letter_item, self.last_letter = self.top, "", ""
+                return self.top, match["text"]
+        match = SUB_NUMBER.match(text)
+        if match and self.top and match["number"].split(".")[0] == self.top:
+            self.numbered, self.letter_item, self.last_letter = match["number"], "", ""
+            return match["number"], match["text"]
+        match = LETTERED.match(text)
+        if match and self.numbered:
+            mark = match["paren"] or match["bare"]
+            is_next_letter = len(mark) == 1 and (
+                (not self.last_letter and mark == "a") or (self.last_letter and ord(mark) == ord(self.last_letter) + 1))
+            if is_next_letter:
+                self.last_letter = mark
+                self.letter_item = f"{self.numbered}({mark})"
+                return self.letter_item, match["text"]
+            if ROMAN.match(mark):
+                parent = self.letter_item or self.numbered
+                return f"{parent}({mark})", match["text"]
+        match = BULLET.match(text)
+        if match:
+            return "", match["text"]
+        return None
+
+
+def split_run_on(text: str, next_number: int) -> tuple[str, str] | None:
+    """"… in Jakarta. 2. We welcomed …": the next paragraph printed on the same line."""
+    match = re.search(rf"(?<=[.;:”\"])\s+(?={next_number}\.\s+[A-Z“\"])", text)
+    return (text[:match.start()], text[match.end():]) if match else None
+
+
+def find_body_start(blocks: list[Block]) -> int:
+    for index, block in enumerate(blocks):
+        match = TOP_NUMBER.match(block.text)
+        if match and match["number"] == "1":
+            return index
+    index = 0
+    while index < len(blocks) and (blocks[index].kind == "heading" or is_header_line(blocks[index].text)):
+        index += 1
+    return index
+
+
+def is_header_line(text: str) -> bool:
+    """A line of the header: a title, a date line, a reference number (no final full stop, not long)."""
+    return len(text) <= 250 and not text.endswith(".") and not starts_item(text)
+
+
+def parse_structure(reading) -> Structure:
+    removed = list(reading.removed)
+    if reading.blocks is None:
+        blocks, attachment = text_blocks(reading.text, removed)
+    else:
+        texts = [block.text for block in reading.blocks]
+        kept, attachment = strip_furniture(texts, removed)
+        blocks = [Block(normalise_spaces(reading.blocks[i].text), reading.blocks[i].kind) for i in kept]
+    structure = Structure(attachment_name=attachment, removed=removed)
+    vocabulary = set(re.findall(r"\w+(?:-\w+)*", " ".join(block.text for block in blocks).lower()))
+    start = find_body_start(blocks)
+    structure.header = [block.text for block in blocks[:start]]
+    numbering, heading = Numbering(), ""
+    queue = list(blocks[start:])
+    while queue:
+        block = queue.pop(0)
+        text = block.text
+        previous = structure.paragraphs[-1] if structure.paragraphs else None
+        if block.kind == "heading":
+            heading = text
+            continue
+        item = numbering.classify(text)
+        if item is not None:
+            number, text = item
+            run_on = split_run_on(text, numbering.expected) if number == numbering.top else None
+            if run_on:
+                text = run_on[0]
+                queue.insert(0, Block(run_on[1], block.kind))
+            structure.paragraphs.append(ParsedParagraph(number, text.strip(), heading))
+        elif block.kind == "item":
+            structure.paragraphs.append(ParsedParagraph("", text, heading))
+        elif previous and is_continuation(previous.text, text):
+            previous.text = normalise_spaces(join_lines(previous.text, text, vocabulary))
+        elif is_heading_like(text) and queue:
+            heading = text
+        else:
+            structure.paragraphs.append(ParsedParagraph("", text, heading))
     return structure
 
 
-def is_header_line(block: str) -> bool:
-    """A short line without a final full stop: a title, a date line, a heading."""
-    return len(block) <= TITLE_MAX_LENGTH and not block.endswith(".")
+def assign_anchors(numbers: list[str]) -> list[str]:
+    """Stable, unique ids: p4 for the paragraph printed 4, p3-a for 3(a), p3-1 for the first unnumbered
+    paragraph after 3, and the position where the statement prints no numbers at all."""
+    if not any(numbers):
+        return [f"p{position}" for position in range(1, len(numbers) + 1)]
+    anchors, used, last, unnumbered = [], set(), "p0", 0
+    for number in numbers:
+        if number:
+            anchor = last = "p" + re.sub(r"[^0-9A-Za-z.]+", "-", number).strip("-")
+            unnumbered = 0
+        else:
+            unnumbered += 1
+            anchor = f"{last}-{unnumbered}"
+        candidate, n = anchor, 2
+        while candidate in used:  # numbering that restarts (an annex) gets p1-2, p2-2, ...
+            candidate, n = f"{anchor}-{n}", n + 1
+        used.add(candidate)
+        anchors.append(candidate)
+    return anchors

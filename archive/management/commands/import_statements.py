@@ -1,14 +1,13 @@
 import json
 from pathlib import Path
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from archive.ingest import IngestError
 from archive.ingest.readers import SUPPORTED_EXTENSIONS
 from archive.ingest.save import import_statement
-from archive.models import Document
+from archive.models import DocumentSource, Meeting
 
 
 def statement_files(paths):
@@ -28,7 +27,7 @@ def report(path, result=None, error=None):
     meeting = document.meeting
     return {
         "file": str(path),
-        "status": "imported" if result.created else "updated",
+        "status": result.status,
         "reason": None,
         "url": document.get_absolute_url(),
         "title": document.title,
@@ -36,6 +35,9 @@ def report(path, result=None, error=None):
         "published_on": document.published_on.isoformat() if document.published_on else None,
         "paragraph_count": document.paragraphs.count(),
         "attachment_name": document.attachment_name or None,
+        "sources": list(document.sources.values_list("name", flat=True)),
+        "mentions": [meeting.title for meeting in Meeting.objects.filter(mentioned_in__document=document).distinct()],
+        "extraction": document.extraction,
         "meeting": {
             "series": meeting.series.name,
             "ordinal": meeting.ordinal,
@@ -53,7 +55,8 @@ def report(path, result=None, error=None):
 
 
 class Command(BaseCommand):
-    help = "Import statements from files or folders (.txt); re-importing a file updates its document."
+    help = ("Import statements (.txt, .html, .pdf, .docx) from files or folders; "
+            "importing a file of the same name again updates its document.")
 
     def add_arguments(self, parser):
         parser.add_argument("paths", nargs="+", type=Path, help="Statement files, or folders to search for them")
@@ -66,12 +69,12 @@ class Command(BaseCommand):
     def handle(self, paths, as_json=False, skip_existing=False, **options):
         files = list(statement_files(paths))
         if skip_existing:
-            known = set(Document.objects.values_list("source_name", flat=True))
+            known = set(DocumentSource.objects.values_list("name", flat=True))
             files = [f for f in files if f.name not in known]
         reports = []
         for path in tqdm(files, desc="Importing", unit="file", disable=len(files) < 2, file=self.stderr):
             try:
-                result = import_statement(path.read_bytes(), path.name, settings.ARCHIVE_MAX_UPLOAD_BYTES)
+                result = import_statement(path.read_bytes(), path.name)
             except (IngestError, OSError) as error:
                 reports.append(report(path, error=str(error)))
             else:
@@ -90,5 +93,7 @@ class Command(BaseCommand):
 def summary_line(item):
     if item["status"] == "failed":
         return f"failed    {item['file']}: {item['reason']}"
+    if item["status"] == "duplicate":
+        return f"duplicate {item['file']}: the same text as {item['title']} {item['url']}; kept as another source"
     return (f"{item['status']:<9} {item['file']}: {item['title']} ({item['kind']}, "
             f"{item['meeting']['title']}, {item['paragraph_count']} paragraphs) {item['url']}")

@@ -1,0 +1,238 @@
+"""Benchmark the archive's search (Whoosh through the site's code) against SQLite FTS5.
+
+    .venv/bin/python bench/run.py --scales 1000,10000,50000,200000
+
+Each scale runs in its own subprocess (`--one-scale N --out FILE`) with its own fresh data
+folder (ARCHIVE_DATA_DIR is set before django.setup()); the parent collects the results,
+prints a table per scale and writes bench/results/latest.json and bench/results/latency.svg.
+See bench/README.md.
+"""
+
+import argparse
+import cProfile
+import datetime as dt
+import io
+import json
+import os
+import platform
+import pstats
+import random
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from time import perf_counter
+
+BENCH = Path(__file__).resolve().parent
+RESULTS = BENCH / "results"
+sys.path.insert(0, str(BENCH))
+
+import report  # noqa: E402
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scales", default="1000,10000,50000,200000",
+                        help="comma-separated corpus sizes in paragraphs (default: %(default)s)")
+    parser.add_argument("--updates", type=int, default=20, help="single-paragraph edits timed per scale")
+    parser.add_argument("--profile", action="store_true",
+                        help="also cProfile run_search for a few queries; writes results/profile-N.txt")
+    parser.add_argument("--keep", action="store_true", help="keep each scale's temporary data folder")
+    parser.add_argument("--one-scale", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--out", help=argparse.SUPPRESS)
+    return parser.parse_args(argv)
+
+
+# The child: one scale, in a process of its own
+
+
+def timed(fn, *args):
+    start = perf_counter()
+    value = fn(*args)
+    return (perf_counter() - start) * 1000, value
+
+
+def one_scale(n, out, args):
+    data_dir = Path(tempfile.mkdtemp(prefix=f"archive-bench-{n}-"))
+    print(f"[{n:,}] data folder {data_dir}", file=sys.stderr, flush=True)
+    load_before = os.getloadavg()
+    try:
+        import whoosh_side
+        whoosh_side.setup(data_dir)  # before anything imports the project's models
+
+        import corpus as corpus_mod
+        import queries as queries_mod
+        from django.conf import settings
+        from fts5_side import Fts5
+
+        result = {"scale": n, "data_dir": str(data_dir), "loadavg_before": load_before}
+
+        # 1. corpus
+        start = perf_counter()
+        corpus = corpus_mod.generate(n)
+        generate_seconds = perf_counter() - start
+        start = perf_counter()
+        documents = corpus_mod.load_into_django(corpus)
+        insert_seconds = perf_counter() - start
+        df = corpus_mod.document_frequencies(corpus.paragraphs)
+        result["corpus"] = {
+            "paragraphs": n, "documents": documents, "meetings": len(corpus.meetings),
+            "words": sum(len(text.split()) for _, _, text in corpus.paragraphs),
+            "distinct_words": len(df), "cooperation_share": df["cooperation"] / n,
+            "generate_seconds": generate_seconds, "insert_seconds": insert_seconds,
+            "seed": corpus_mod.SEED,
+        }
+
+        # 2. builds
+        result["build"] = {"whoosh": whoosh_side.build()}
+        fts = Fts5(data_dir / "fts5.sqlite3")
+        result["build"]["fts5"] = fts.build(settings.DATABASES["default"]["NAME"])
+        result["build"]["ratio"] = result["build"]["whoosh"]["seconds"] / result["build"]["fts5"]["seconds"]
+
+        # queries are chosen before the edits, from the corpus as generated
+        warmup, measured = queries_mod.choose(corpus, df, fts.phrase_count, corpus_mod.SEED)
+
+        # 3. single-update latency
+        samples = whoosh_side.update_latency(args.updates, random.Random(f"updates-{n}"))
+        totals = [s["total_ms"] for s in samples]
+        result["update"] = {
+            "n": len(samples), "p50_ms": report.percentile(totals, 50), "p95_ms": report.percentile(totals, 95),
+            "save_commit_index_p50_ms": statistics.median(s["save_commit_index_ms"] for s in samples),
+            "search_p50_ms": statistics.median(s["search_ms"] for s in samples),
+            "samples": samples, **{f"{k}_after": v for k, v in whoosh_side.index_facts().items()},
+        }
+
+        # 4.–5. queries, Whoosh and FTS5 one after the other for each query
+        series_rng = random.Random(f"series-{n}")
+        names = sorted({m["series"] for m in corpus.meetings})
+        plan = []
+        for q in measured:  # the filter is a series the query has hits in, as a click on a facet value would be
+            shown = [value for value, _ in fts.facets(q.fts5)["series"]]
+            plan.append((q, series_rng.choice(shown or names)))
+        for q, series in [(q, names[0]) for q in warmup]:
+            run_query(q, series, fts)
+        rows = []
+        from tqdm import tqdm
+        for q, series in tqdm(plan, desc="Queries", unit="query", mininterval=1):
+            rows.append({**q.as_dict(), "fts5_match": q.fts5, "series": series, **run_query(q, series, fts)})
+        result["queries"] = rows
+        result["summary"] = report.summarize(rows)
+        result["loadavg_after"] = os.getloadavg()
+
+        if args.profile:
+            result["profile_file"] = str(profile(n, measured))
+        Path(out).write_text(json.dumps(result, default=str))
+    finally:
+        if args.keep:
+            print(f"[{n:,}] kept {data_dir}", file=sys.stderr)
+        else:
+            shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def run_query(q, series, fts):
+    import whoosh_side
+
+    out = {"whoosh": {}, "fts5": {}}
+    for measure, fn, extra in (("bare", whoosh_side.bare, ()), ("page", whoosh_side.page, ()),
+                               ("filtered", whoosh_side.filtered, (series,))):
+        ms, count = timed(fn, q.whoosh, *extra)
+        out["whoosh"][f"{measure}_ms"], out["whoosh"][f"{measure}_count"] = ms, count
+    for measure, fn, extra in (("bare", fts.bare, ()), ("page", fts.page, ()), ("filtered", fts.filtered, (series,))):
+        ms, count = timed(fn, q.fts5, *extra)
+        out["fts5"][f"{measure}_ms"], out["fts5"][f"{measure}_count"] = ms, count
+    return out
+
+
+def profile(n, measured, per_group=3):
+    """cProfile of run_search (relevance page) for the first few frequent queries of each type."""
+    from archive.search.query import run_search
+
+    path = RESULTS / f"profile-{n}.txt"
+    chosen = []
+    for kind, band in (("single", "frequent"), ("and", "frequent+frequent"), ("phrase", "frequent"),
+                       ("single", "mid"), ("phrase", "mid")):
+        chosen += [q for q in measured if q.type == kind and q.band == band][:per_group]
+    buffer = io.StringIO()
+    buffer.write(f"cProfile of archive.search.query.run_search(q, {{}}, 'relevance', 1, 10) at N={n:,}\n")
+    buffer.write(f"queries: {[q.whoosh for q in chosen]}\n\n")
+    profiler = cProfile.Profile()
+    for q in chosen:
+        start = perf_counter()
+        profiler.enable()
+        run_search(q.whoosh, {}, "relevance", 1, 10)
+        profiler.disable()
+        buffer.write(f"{q.type:7} {q.band:18} {q.whoosh!r:40} {1000 * (perf_counter() - start):9.1f} ms (profiled)\n")
+    for order in ("cumulative", "tottime"):
+        buffer.write(f"\n--- sorted by {order} ---\n")
+        stats = pstats.Stats(profiler, stream=buffer)
+        stats.strip_dirs().sort_stats(order).print_stats(40)
+    path.write_text(buffer.getvalue())
+    return path
+
+
+# The parent
+
+
+def machine_info():
+    import django
+    import whoosh
+
+    try:
+        from importlib.metadata import version
+        haystack_version = version("django-haystack")
+    except Exception:
+        haystack_version = None
+    cpu_model = None
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu_model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "cpu_count": os.cpu_count(), "cpu_model": cpu_model, "platform": platform.platform(),
+        "python": platform.python_version(), "django": django.get_version(), "haystack": haystack_version,
+        "whoosh": ".".join(map(str, whoosh.__version__)), "sqlite": sqlite3.sqlite_version,
+    }
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    if args.one_scale:
+        one_scale(args.one_scale, args.out, args)
+        return 0
+    scales = [int(s.replace("_", "")) for s in args.scales.split(",") if s.strip()]
+    RESULTS.mkdir(exist_ok=True)
+    results, failures = [], {}
+    with tempfile.TemporaryDirectory(prefix="archive-bench-") as tmp:
+        for n in scales:
+            out = Path(tmp) / f"{n}.json"
+            command = [sys.executable, str(Path(__file__).resolve()), "--one-scale", str(n), "--out", str(out),
+                       "--updates", str(args.updates)] + (["--profile"] if args.profile else []) + \
+                      (["--keep"] if args.keep else [])
+            start = perf_counter()
+            code = subprocess.call(command, cwd=BENCH.parent)
+            if code != 0 or not out.exists():
+                failures[n] = f"exit code {code}"
+                print(f"\n!!! scale {n:,} failed ({failures[n]}); continuing", file=sys.stderr)
+                continue
+            result = json.loads(out.read_text())
+            result["wall_seconds"] = perf_counter() - start
+            results.append(result)
+            print("\n" + report.scale_table(result) + "\n", flush=True)
+    data = {"machine": machine_info(), "scales": scales, "failures": failures, "results": results}
+    (RESULTS / "latest.json").write_text(json.dumps(data, indent=1, default=str))
+    if results:
+        (RESULTS / "latency.svg").write_text(report.latency_svg(results))
+        print(report.markdown_summary(results))
+    print(f"\nWrote {RESULTS / 'latest.json'}" + (f" and {RESULTS / 'latency.svg'}" if results else ""))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

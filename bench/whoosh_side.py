@@ -1,0 +1,144 @@
+"""The site's own search stack, driven exactly as the site drives it.
+
+`setup(data_dir)` must run before anything imports Django models: it points
+ARCHIVE_DATA_DIR at a fresh folder, then calls `django.setup()` and `migrate`.
+"""
+
+import os
+import sys
+import time
+from pathlib import Path
+from time import perf_counter
+
+from tqdm import tqdm
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def setup(data_dir):
+    os.environ["ARCHIVE_DATA_DIR"] = str(data_dir)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "archive.settings"
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    import django
+    from django.conf import settings
+    from django.core.management import call_command
+
+    django.setup()
+    assert Path(settings.HAYSTACK_CONNECTIONS["default"]["PATH"]).is_relative_to(Path(data_dir).resolve()), \
+        "the index must live in the benchmark's own data folder"
+    call_command("migrate", verbosity=0, interactive=False)
+
+
+def backend():
+    from archive.search.indexing import get_backend
+
+    return get_backend()
+
+
+def build():
+    """Time the site's full rebuild; returns seconds, paragraphs indexed and index facts."""
+    from archive.search.indexing import rebuild_index
+
+    def progress(iterable, total):
+        return tqdm(iterable, total=total, desc="Whoosh rebuild_index", unit="para", mininterval=1)
+
+    start = perf_counter()
+    count = rebuild_index(progress=progress)
+    seconds = perf_counter() - start
+    return {"seconds": seconds, "paragraphs": count, **index_facts()}
+
+
+def index_facts():
+    b = backend()
+    searcher = b.current_searcher()
+    size = sum(f.stat().st_size for f in Path(b.path).iterdir() if f.is_file())
+    return {"doc_count": searcher.doc_count(), "segments": len(b.index._segments()), "bytes": size}
+
+
+# Single-update latency
+
+
+def unique_word(i):
+    letters = "bcdfghjklmnpqrstvwxz"
+    word = ""
+    i += 1000
+    while i:
+        i, r = divmod(i, len(letters))
+        word += letters[r]
+    return f"qzx{word}vok"
+
+
+def count_hits(q):
+    from haystack.query import SearchQuerySet
+
+    return SearchQuerySet().raw_search(q).count()
+
+
+def update_latency(repeats, rng, timeout=120.0):
+    """Edit one paragraph through the ORM, then search until the new word is found.
+
+    The edit is made in `transaction.atomic()`, outside any other transaction, so its
+    post_save signal enqueues the document and, on commit, the site's on-commit hook
+    (`process_pending_quietly`) rewrites it in the index, as on the live site.
+    """
+    from django.db import connection, transaction
+
+    from archive.models import Paragraph, PendingIndexUpdate
+
+    assert connection.get_autocommit() and not connection.in_atomic_block, "on_commit hooks would not run"
+    ids = list(Paragraph.objects.values_list("pk", flat=True))
+    samples = []
+    for i in range(repeats):
+        word = unique_word(i)
+        assert count_hits(word) == 0
+        paragraph = Paragraph.objects.get(pk=rng.choice(ids))
+        words = paragraph.text.rstrip(".").split()
+        words[rng.randrange(len(words))] = word
+        paragraph.text = " ".join(words) + "."
+        with transaction.atomic():
+            start = perf_counter()
+            paragraph.save()
+        committed = perf_counter()  # the on-commit hook has run when atomic() returns
+        polls = 0
+        while True:
+            polls += 1
+            found = count_hits(word)
+            if found:
+                break
+            if perf_counter() - start > timeout:
+                raise RuntimeError(f"update of paragraph {paragraph.pk} not searchable after {timeout} s")
+            time.sleep(0.005)
+        end = perf_counter()
+        if PendingIndexUpdate.objects.exists():
+            raise RuntimeError("the on-commit hook left the index queue non-empty")
+        samples.append({"total_ms": (end - start) * 1000, "save_commit_index_ms": (committed - start) * 1000,
+                        "search_ms": (end - committed) * 1000, "polls": polls, "paragraph": paragraph.pk,
+                        "document_paragraphs": Paragraph.objects.filter(document_id=paragraph.document_id).count()})
+    return samples
+
+
+# The three measured operations
+
+
+def bare(q):
+    """The bare query: top 10 and the exact count, no facets, highlighting or filters."""
+    from haystack.query import SearchQuerySet
+
+    sqs = SearchQuerySet().raw_search(q)
+    list(sqs[:10])
+    return sqs.count()
+
+
+def page(q):
+    """The results page exactly as the site builds it (ranked top 10, count, facets, snippets)."""
+    from archive.search.query import run_search
+
+    return run_search(q, {}, "relevance", 1, 10).count
+
+
+def filtered(q, series):
+    """One series, newest first: what a click on a series facet and "newest" does."""
+    from archive.search.query import run_search
+
+    return run_search(q, {"series": [series]}, "newest", 1, 10).count
