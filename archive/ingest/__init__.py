@@ -6,6 +6,7 @@ statements enter the database, used alike by the import command and the admin.
 
 from dataclasses import dataclass
 
+from ..sanitize import plain_text
 from .errors import IngestError
 from .mentions import Mention, find_mentions
 from .metadata import Metadata, SeriesCatalogue, extract_metadata
@@ -30,6 +31,11 @@ def parse_document(data: bytes, filename: str, catalogue: SeriesCatalogue, max_b
     """Read and parse one statement file; raises IngestError saying why it cannot be."""
     reading = read_document(data, filename, max_bytes)
     structure = parse_structure(reading)
+    # Markup never gets further than this: what is previewed, saved and indexed is plain text.
+    for paragraph in structure.paragraphs:
+        paragraph.text, paragraph.heading = plain_text(paragraph.text), plain_text(paragraph.heading)
+    structure.paragraphs = [paragraph for paragraph in structure.paragraphs if paragraph.text.strip()]
+    structure.header = [plain_text(line) for line in structure.header]
     if not structure.paragraphs:
         raise IngestError("no paragraphs of text were found")
     texts = [paragraph.text for paragraph in structure.paragraphs]
@@ -37,4 +43,4 @@ def parse_document(data: bytes, filename: str, catalogue: SeriesCatalogue, max_b
     mentions = find_mentions(texts, catalogue, metadata.meeting)
     text = reading.text if reading.blocks is None else "\n\n".join(block.text for block in reading.blocks)
     return ParsedStatement(reading.format, metadata, structure.paragraphs, mentions,
-                           structure.attachment_name, structure.removed, text)
+                           plain_text(structure.attachment_name), structure.removed, text)

@@ -12,7 +12,6 @@ from django.db.models import Q
 from django.utils.text import slugify
 
 from ..models import Document, DocumentSource, Meeting, MeetingSeries, Paragraph
-from ..sanitize import plain_text
 from ..search.indexing import enqueue_documents
 from . import ParsedStatement, parse_document
 from .errors import IngestError
@@ -56,10 +55,11 @@ class Original:
         return str(relative)
 
 
-def read_stored(source: DocumentSource) -> bytes:
-    path = settings.DATA_DIR / source.stored_file
-    if not source.stored_file or not path.is_file():
-        raise IngestError(f"the original of {source.name} is not in the archive's file store")
+def read_original(stored_file: str) -> bytes:
+    """The bytes of a kept original, given its path under ARCHIVE_DATA_DIR."""
+    path = settings.DATA_DIR / stored_file
+    if not stored_file or not path.is_file():
+        raise IngestError("the original file is not in the archive's file store")
     return path.read_bytes()
 
 
@@ -75,19 +75,24 @@ def unique_slug(model, base: str, exclude_pk=None) -> str:
     return slug
 
 
-def resolve_meeting(info: MeetingInfo, from_mention=False) -> Meeting:
-    """Find the meeting by series and ordinal (or date), creating it or filling in what it lacks."""
-    series = MeetingSeries.objects.get(name=info.series)
-    meetings = Meeting.objects.filter(series=series)
+def find_existing_meeting(info: MeetingInfo) -> Meeting | None:
+    """The archive's meeting of this series with this ordinal or, failing that, held on this date."""
+    meetings = Meeting.objects.filter(series__name=info.series)
     meeting = None
     if info.ordinal is not None:
         meeting = meetings.filter(ordinal=info.ordinal).first()
     if meeting is None and info.start_date is not None:
         same_or_no_ordinal = Q(ordinal=None) | Q(ordinal=info.ordinal) if info.ordinal else Q()
         meeting = meetings.filter(same_or_no_ordinal, start_date=info.start_date).first()
+    return meeting
+
+
+def resolve_meeting(info: MeetingInfo, from_mention=False) -> Meeting:
+    """Find the meeting by series and ordinal (or date), creating it or filling in what it lacks."""
+    meeting = find_existing_meeting(info)
     if meeting is None:
-        meeting = Meeting(series=series, title=info.title, slug=unique_slug(Meeting, info.title),
-                          known_only_from_mentions=from_mention)
+        meeting = Meeting(series=MeetingSeries.objects.get(name=info.series), title=info.title,
+                          slug=unique_slug(Meeting, info.title), known_only_from_mentions=from_mention)
     if not from_mention and meeting.known_only_from_mentions:
         # Its own statement completes a meeting that was known only from mentions.
         meeting.known_only_from_mentions = False
@@ -133,7 +138,7 @@ def save_statement(parsed: ParsedStatement, original: Original, meeting: Meeting
         if metadata.meeting is None:
             raise IngestError(NO_MEETING)
         meeting = resolve_meeting(metadata.meeting)
-    texts = [plain_text(paragraph.text) for paragraph in parsed.paragraphs]
+    texts = [paragraph.text for paragraph in parsed.paragraphs]
     source = DocumentSource.objects.filter(name=original.name).select_related("document").first()
     document = source.document if source else None
     if document is None:
@@ -148,7 +153,7 @@ def save_statement(parsed: ParsedStatement, original: Original, meeting: Meeting
     document.kind = metadata.kind
     document.published_on = metadata.published_on
     document.summary = metadata.summary
-    document.attachment_name = plain_text(parsed.attachment_name)
+    document.attachment_name = parsed.attachment_name
     document.raw_text = parsed.text
     document.extraction = metadata.provenance
     if not document.slug:
@@ -159,7 +164,7 @@ def save_statement(parsed: ParsedStatement, original: Original, meeting: Meeting
     numbers = [paragraph.number for paragraph in parsed.paragraphs]
     saved = Paragraph.objects.bulk_create(
         Paragraph(document=document, position=position, number=number, anchor=anchor, text=text,
-                  heading=plain_text(paragraph.heading))
+                  heading=paragraph.heading)
         for position, (paragraph, number, anchor, text) in enumerate(
             zip(parsed.paragraphs, numbers, assign_anchors(numbers), texts), start=1)
     )
@@ -187,7 +192,7 @@ def reparse(document: Document) -> ImportResult:
     source = document.primary_source
     if source is None:
         raise IngestError("this document has no stored original to re-parse")
-    original = Original(source.name, read_stored(source), source.url, source.retrieved_on)
+    original = Original(source.name, read_original(source.stored_file), source.url, source.retrieved_on)
     parsed = parse_document(original.data, source.name, series_catalogue(), settings.ARCHIVE_MAX_UPLOAD_BYTES)
     # A document filed by hand under a meeting its text does not name stays there.
     return save_statement(parsed, original, document.meeting if parsed.metadata.meeting is None else None)
