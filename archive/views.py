@@ -5,7 +5,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
-from .models import Document, Meeting, MeetingSeries
+from .models import Document, Meeting, MeetingSeries, Paragraph
 from .search.indexing import get_backend
 from .search.query import DEFAULT_PER_PAGE, FACETS, SORTS, parse_filters, run_search
 
@@ -48,11 +48,16 @@ def meeting_list(request, year=None):
 @require_GET
 def meeting_detail(request, slug):
     meeting = get_object_or_404(Meeting.objects.select_related("series"), slug=slug)
+    mentioned_in = (Paragraph.objects.filter(mentions=meeting).select_related("document__meeting")
+                    .order_by("-document__meeting__start_date", "document_id", "position"))
+    mentions = Meeting.objects.filter(mentioned_in__document__meeting=meeting).distinct().order_by("start_date")
     return render(request, "archive/meeting_detail.html", {
         "meeting": meeting,
         "documents": meeting.documents.all(),
         "previous_meeting": meeting.previous_in_series(),
         "next_meeting": meeting.next_in_series(),
+        "mentioned_in": mentioned_in,
+        "mentions": mentions,
     })
 
 
@@ -60,7 +65,7 @@ def meeting_detail(request, slug):
 def document_detail(request, slug):
     document = get_object_or_404(Document.objects.select_related("meeting__series"), slug=slug)
     query = request.GET.get("q", "").strip()[:500]
-    paragraphs = list(document.paragraphs.all())
+    paragraphs = list(document.paragraphs.prefetch_related("mentions"))
     backend = get_backend()
     for paragraph in paragraphs:
         # highlight_whole returns bleach-sanitized HTML in which only <mark> is left.
@@ -69,6 +74,7 @@ def document_detail(request, slug):
         "document": document,
         "meeting": document.meeting,
         "paragraphs": paragraphs,
+        "sources": document.sources.all(),
         "query": query,
     })
 

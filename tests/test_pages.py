@@ -89,3 +89,30 @@ def test_static_files_are_served(client, db):
     response = client.get("/static/archive/style.css")
     assert response.status_code == 200
     assert b".paragraph" in b"".join(response.streaming_content)
+
+
+def test_statements_link_the_meetings_they_mention_both_ways(client, seeds):
+    summit = seeds["summit"]
+    page = get(client, summit.get_absolute_url())
+    asean_summit = Meeting.objects.get(series__name="ASEAN Summit", ordinal=36)
+    assert asean_summit.known_only_from_mentions and asean_summit.start_date == datetime.date(2020, 6, 26)
+    assert f'<a href="{asean_summit.get_absolute_url()}">36th ASEAN Summit</a>' in page
+    mentioned = get(client, asean_summit.get_absolute_url())
+    assert "known to the archive only because other statements mention it" in mentioned
+    assert summit.get_absolute_url() + "#p3" in mentioned
+    apt = Meeting.objects.get(series__name="ASEAN Plus Three Summit")
+    assert apt.title == "Special ASEAN Plus Three Summit, 14 April 2020"
+    # Both seeds mention it: one meeting, linked from both.
+    assert {p.document for p in apt.mentioned_in.all()} == {seeds["summit"], seeds["dialogue"]}
+    assert "Meetings its statements mention" in get(client, summit.meeting.get_absolute_url())
+
+
+def test_a_mentioned_meeting_is_completed_not_duplicated_by_its_own_statement(client, seeds):
+    statement = """Chairman's Statement of the 36th ASEAN Summit
+
+1. The 36th ASEAN Summit was held via videoconference on 26 June 2020, chaired by Viet Nam.
+"""
+    own = add_statement(statement, "36th.txt")
+    meeting = Meeting.objects.get(series__name="ASEAN Summit")
+    assert own.meeting == meeting and not meeting.known_only_from_mentions
+    assert meeting.mode == "videoconference"
