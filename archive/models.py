@@ -1,3 +1,4 @@
+from django.core.validators import RegexValidator
 from django.db import models
 from django.urls import reverse
 
@@ -193,9 +194,44 @@ class PendingIndexUpdate(models.Model):
 
     document_id = models.BigIntegerField(db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    applied = models.BooleanField(default=False, help_text="Written to the live index (kept while a rebuild runs).")
 
     class Meta:
         ordering = ["pk"]
 
     def __str__(self):
         return f"document {self.document_id}"
+
+
+class AliasGroup(models.Model):
+    """Names that mean the same thing to a searcher: a search for one also finds the others."""
+
+    names = models.TextField(help_text="One name per line, e.g. ROK, Republic of Korea, South Korea, Korea.")
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self):
+        return " = ".join(self.name_list())
+
+    def name_list(self):
+        return [line.strip() for line in self.names.splitlines() if line.strip()]
+
+
+class Topic(models.Model):
+    """A subject facet: paragraphs that contain any of its keywords belong to it."""
+
+    name = models.CharField(max_length=100, unique=True,
+                            validators=[RegexValidator(r"^[^,]+$", "A topic name cannot contain a comma.")])
+    keywords = models.TextField(
+        help_text="One word or phrase per line; a paragraph containing any of them (any case) has this topic.")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def keyword_list(self):
+        return [line.strip() for line in self.keywords.splitlines() if line.strip()]

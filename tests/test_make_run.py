@@ -66,7 +66,7 @@ def test_make_run_serves_both_seeds_searchable_and_a_second_run_keeps_edits(tmp_
         assert data["count"] == 2
         assert {f["value"] for f in data["facets"]["series"]} == {"ASEAN-ROK Summit", "ASEAN-ROK Dialogue"}
         status, page = fetch(base + "/search/?q=%22South+China+Sea%22&series=ASEAN-ROK+Summit")
-        assert "1 paragraph found" in page and "<mark>South</mark>" in page
+        assert "1 paragraph found" in page and "<mark>South China Sea</mark>" in page
         status, css = fetch(base + "/static/archive/style.css")
         assert status == 200 and ".paragraph" in css
     finally:

@@ -67,7 +67,7 @@ def test_document_page_numbers_paragraphs_with_stable_anchors(client, seeds):
 
 def test_document_page_highlights_the_search_terms(client, seeds):
     page = get(client, seeds["summit"].get_absolute_url() + '?q="South China Sea"')
-    assert "<mark>South</mark> <mark>China</mark> <mark>Sea</mark>" in page
+    assert "<mark>South China Sea</mark>" in page
     assert "<mark>" not in get(client, seeds["summit"].get_absolute_url())
 
 
@@ -79,7 +79,7 @@ def test_unknown_pages_are_404(client, db, url):
 def test_search_page_shows_hits_with_snippets_and_facets(client, seeds):
     page = get(client, '/search/?q="Korean Peninsula"')
     assert "2 paragraphs found" in page
-    assert "<mark>Korean</mark> <mark>Peninsula</mark>" in page
+    assert "<mark>Korean Peninsula</mark>" in page
     assert "#p21" in page
     assert "Meeting series" in page and "Year" in page and "Document type" in page
     assert "No paragraphs match" in get(client, "/search/?q=zzzyzzz")

@@ -1,23 +1,30 @@
-"""Everything Whoosh: schema and analyzers, searching, facets, highlighting and index writes.
+"""Everything Whoosh: schema and analyzers, the query language, searching, facets and index writes.
 
 A subclass of haystack's Whoosh backend. What it changes, and why:
-- the text analyzer folds case and Latin accents and stems with porter2 (the stock one
-  stems `running` to `runn` and leaves `Nguyễn` apart from `Nguyen`); stop words are kept so
-  that phrases such as "Plan of Action" stay exact;
-- facet fields are whole, untokenised ID columns, so facet values are real values
-  ("ASEAN-ROK Summit"), counted by Whoosh with `FieldFacet`;
-- one searcher per process is kept open and reopened only when the index changes;
-- snippets are highlighted with the field's own analyzer, as `<mark>`, and sanitized;
-- spelling suggestions are made only when a query finds nothing, for unknown words only;
-- every write takes one file lock (`index_lock`) and a blocking Whoosh writer, so no update
-  or delete is dropped when several processes write.
+- `text` folds case and Latin accents (Hangul and other scripts are left whole) and stems with
+  porter2 (the stock analyzer stems `running` to `runn`); `text_exact` is the same without
+  stemming, and quoted phrases search it, so "cooperation fund" does not match "cooperating
+  funds". Stop words are kept, so "Plan of Action" stays an exact phrase. A hyphenated word
+  is searched as the phrase of its parts ("Indo-Pacific", "2016-2020").
+- facet fields are whole, untokenised ID columns, so facet values are real values; counts are
+  set intersections over document numbers cached per searcher, never rows counted in Python.
+- one searcher per process is kept open and reopened only when the index on disk changes.
+- snippets mark exactly what matched (archive.search.highlight), sanitized.
+- spelling suggestions only when a query finds nothing, for words the index does not know.
+- every write takes one file lock (`index_lock`) and a Whoosh writer that waits, so no update
+  or delete is dropped when several processes write; a full rebuild is built beside the live
+  index and swapped in atomically (a symlink), so search works throughout.
 """
 
 import fcntl
 import json
 import os
+import shutil
 import threading
+import time
+from collections import OrderedDict
 from contextlib import contextmanager
+from datetime import datetime, timedelta
 
 from django.utils.encoding import force_str
 from haystack.backends import BaseEngine
@@ -26,24 +33,46 @@ from haystack.constants import DJANGO_CT, DJANGO_ID, ID
 from haystack.exceptions import SkipDocument
 from haystack.fields import FacetField
 from haystack.models import SearchResult
-from whoosh import highlight as whoosh_highlight
+from haystack.utils import get_identifier
 from whoosh import query as whoosh_query
 from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, StemFilter
-from whoosh.fields import DATETIME, ID as WHOOSH_ID, NUMERIC, STORED, TEXT, Schema
+from whoosh.fields import DATETIME, ID as WHOOSH_ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.filedb.filestore import FileStorage
 from whoosh.lang.porter2 import stem
-from whoosh.qparser import QueryParser
-from whoosh.sorting import Count, FieldFacet
+from whoosh.qparser import FieldAliasPlugin, PhrasePlugin, QueryParser
 from whoosh.support.charset import accent_map
 
-from ..sanitize import sanitize_html
+from . import highlight as highlighting
 
 WRITER_TIMEOUT_SECONDS = 60
-SNIPPET_CHARS = 320
+EXACT_FIELD = "text_exact"
+# Words a user may put before a colon, and the fields they search.
+FIELD_ALIASES = {"series_text": ["series"], "kind_text": ["kind", "type"], "country_text": ["country", "chair"]}
+DOCSET_CACHE_SIZE = 256
 
 
-def text_analyzer():
-    return RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map) | StemFilter(stemfn=stem)
+def exact_analyzer():
+    return RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map)
 
+
+def stemmed_analyzer():
+    return exact_analyzer() | StemFilter(stemfn=stem)
+
+
+def searchable_text(stored=False):
+    return TEXT(stored=stored, analyzer=stemmed_analyzer(), multitoken_query="phrase")
+
+
+# Fields whose Whoosh type is chosen by name; the rest follow the haystack field's type.
+NAMED_FIELDS = {
+    EXACT_FIELD: lambda: TEXT(analyzer=exact_analyzer(), multitoken_query="phrase"),
+    "title": lambda: searchable_text(stored=True),
+    "series_text": searchable_text,
+    "kind_text": searchable_text,
+    "country_text": searchable_text,
+    "topics": lambda: KEYWORD(stored=True, commas=True, lowercase=False, scorable=False),
+    "document_id": lambda: NUMERIC(stored=True, numtype=int, bits=64),
+}
 
 _lock_depth = threading.local()
 
@@ -71,8 +100,28 @@ def index_lock(index_path):
 
 
 def facet_narrow(field, values):
-    """A narrow query for `SearchQuerySet.narrow`: documents whose `field` is any of `values`."""
+    """A narrow query for `SearchQuerySet.narrow`: paragraphs whose `field` is any of `values`."""
     return f"{field}:{json.dumps(list(values))}"
+
+
+def range_narrow(field, start=None, end=None):
+    """A narrow query for paragraphs whose date `field` lies between `start` and `end` (inclusive)."""
+    return f"{field}:{json.dumps({'from': start and start.isoformat(), 'to': end and end.isoformat()})}"
+
+
+class ExactPhrasePlugin(PhrasePlugin):
+    """Quoted phrases search the unstemmed field unless the user names another field."""
+
+    class PhraseNode(PhrasePlugin.PhraseNode):
+        def query(self, parser):
+            if not self.fieldname or self.fieldname == parser.fieldname:
+                self.set_fieldname(EXACT_FIELD, override=True)
+            return super().query(parser)
+
+    class PhraseTagger(PhrasePlugin.PhraseTagger):
+        def create(self, parser, match):
+            slop = int(match.group("slop")) if match.group("slop") else 1
+            return ExactPhrasePlugin.PhraseNode(match.group("text"), match.start("text"), slop)
 
 
 class ArchiveWhooshBackend(WhooshSearchBackend):
@@ -80,8 +129,10 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
         super().__init__(connection_alias, **connection_options)
         self._searcher = None
         self._searcher_signature = None
+        self._docsets = OrderedDict()
+        self._value_sets = {}
 
-    # Schema
+    # Schema and parser
 
     def build_schema(self, fields):
         schema = {
@@ -94,32 +145,36 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
             name = field.index_fieldname
             if field.document:
                 content_field_name = name
-                schema[name] = TEXT(stored=True, analyzer=text_analyzer(), spelling=True)
+                schema[name] = searchable_text(stored=True)
+            elif name in NAMED_FIELDS:
+                schema[name] = NAMED_FIELDS[name]()
             elif isinstance(field, FacetField):
                 schema[name] = WHOOSH_ID(stored=True, sortable=True)
             elif not field.indexed:
                 schema[name] = STORED()
             elif field.field_type in ("date", "datetime"):
                 schema[name] = DATETIME(stored=True, sortable=True)
-            elif field.field_type == "integer":
-                schema[name] = NUMERIC(stored=True, numtype=int, bits=64)
             else:
-                schema[name] = TEXT(stored=True, analyzer=text_analyzer())
+                schema[name] = searchable_text(stored=True)
         return content_field_name, Schema(**schema)
 
     def setup(self):
         super().setup()
-        self.parser = QueryParser(self.content_field_name, schema=self.schema)
+        parser = QueryParser(self.content_field_name, schema=self.schema)
+        parser.remove_plugin_class(PhrasePlugin)
+        parser.add_plugin(ExactPhrasePlugin())
+        parser.add_plugin(FieldAliasPlugin(FIELD_ALIASES))
+        self.parser = parser
 
     # Writes: all under index_lock, with a Whoosh writer that waits instead of failing.
 
     @contextmanager
-    def writer(self):
+    def writer(self, index=None):
         if not self.setup_complete:
             self.setup()
         with index_lock(self.path):
-            self.index = self.index.refresh()
-            writer = self.index.writer(timeout=WRITER_TIMEOUT_SECONDS)
+            target = index or self.storage.open_index(schema=self.schema)
+            writer = target.writer(timeout=WRITER_TIMEOUT_SECONDS)
             try:
                 yield writer
             except BaseException:
@@ -136,18 +191,21 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
         return {
             key: self._from_python(value)
             for key, value in prepared.items()
-            if value is not None and value != "" and key in self.schema
+            if value not in (None, "", []) and key in self.schema
         }
+
+    def write_documents(self, writer, search_index, document_ids, paragraphs):
+        for document_id in document_ids:
+            writer.delete_by_term("document_id", int(document_id))
+        for paragraph in paragraphs:
+            fields = self.prepare(search_index, paragraph)
+            if fields:
+                writer.add_document(**fields)
 
     def replace_documents(self, search_index, document_ids, paragraphs):
         """Drop every indexed paragraph of these documents, then index `paragraphs`, in one commit."""
         with self.writer() as writer:
-            for document_id in document_ids:
-                writer.delete_by_term("document_id", int(document_id))
-            for paragraph in paragraphs:
-                fields = self.prepare(search_index, paragraph)
-                if fields:
-                    writer.add_document(**fields)
+            self.write_documents(writer, search_index, document_ids, paragraphs)
 
     def update(self, index, iterable, commit=True):
         with self.writer() as writer:
@@ -157,8 +215,6 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
                     writer.update_document(**fields)
 
     def remove(self, obj_or_string, commit=True):
-        from haystack.utils import get_identifier
-
         with self.writer() as writer:
             writer.delete_by_term(ID, get_identifier(obj_or_string))
 
@@ -168,6 +224,77 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
         with index_lock(self.path):
             self.delete_index()
 
+    def delete_index(self):
+        target = os.path.realpath(self.path)
+        if os.path.islink(self.path):
+            os.unlink(self.path)
+        if os.path.exists(target):
+            shutil.rmtree(target)
+        self._close_searcher()
+        self.setup()
+
+    # Rebuilds beside the live index
+
+    def new_build(self):
+        """A fresh, empty index in a folder beside the live one."""
+        if not self.setup_complete:
+            self.setup()
+        parent, base = os.path.split(os.path.abspath(self.path))
+        for name in os.listdir(parent):  # folders left by an interrupted rebuild
+            stale = os.path.join(parent, name)
+            if name.startswith(f"{base}-build-") and stale != os.path.realpath(self.path):
+                shutil.rmtree(stale, ignore_errors=True)
+        folder = os.path.join(parent, f"{base}-build-{time.strftime('%Y%m%d%H%M%S')}-{os.getpid()}")
+        os.makedirs(folder)
+        return FileStorage(folder).create_index(self.schema), folder
+
+    def swap_in(self, folder):
+        """Make `folder` the live index in one atomic rename; searches in flight keep their files."""
+        old = os.path.realpath(self.path)
+        if os.path.isdir(self.path) and not os.path.islink(self.path):
+            os.rename(self.path, f"{self.path}-build-legacy")
+            old = f"{self.path}-build-legacy"
+        link = f"{self.path}.swap"
+        if os.path.lexists(link):
+            os.unlink(link)
+        os.symlink(os.path.basename(folder), link)
+        os.replace(link, self.path)
+        if old != os.path.realpath(self.path) and os.path.isdir(old):
+            shutil.rmtree(old, ignore_errors=True)
+
+    # Reading
+
+    def _index_signature(self):
+        try:
+            folder = os.path.realpath(self.path)
+            return folder, tuple(sorted(
+                (name, os.stat(os.path.join(folder, name)).st_mtime_ns)
+                for name in os.listdir(folder) if name.endswith(".toc")))
+        except FileNotFoundError:
+            return None
+
+    def _close_searcher(self):
+        if self._searcher is not None:
+            self._searcher.close()
+        self._searcher, self._searcher_signature = None, None
+        self._docsets.clear()
+        self._value_sets.clear()
+
+    def current_searcher(self):
+        """The process's long-lived searcher, reopened when the index on disk has changed."""
+        if not self.setup_complete:
+            self.setup()
+        signature = self._index_signature()
+        if self._searcher is None or signature != self._searcher_signature:
+            self._close_searcher()
+            if signature is None:
+                self.setup()
+                signature = self._index_signature()
+            self.index = self.storage.open_index(schema=self.schema)
+            self._searcher = self.index.searcher()
+            self._searcher_signature = signature
+        return self._searcher
+
     def document_count(self):
         return self.current_searcher().doc_count()
 
@@ -176,46 +303,79 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
         searcher = self.current_searcher()
         return {int(fields[DJANGO_ID]): fields["document_id"] for fields in searcher.all_stored_fields()}
 
-    # Reading
-
-    def _index_signature(self):
-        try:
-            return tuple(
-                sorted((name, os.stat(os.path.join(self.path, name)).st_mtime_ns)
-                       for name in os.listdir(self.path) if name.endswith(".toc"))
-            )
-        except FileNotFoundError:
-            return None
-
-    def current_searcher(self):
-        """The process's long-lived searcher, reopened when the index on disk has changed."""
-        if not self.setup_complete:
-            self.setup()
-        signature = self._index_signature()
-        if self._searcher is None or signature != self._searcher_signature:
-            if self._searcher is not None:
-                self._searcher.close()
-            self.index = self.storage.open_index(schema=self.schema)
-            self._searcher = self.index.searcher()
-            self._searcher_signature = signature
-        return self._searcher
-
     def parse(self, query_string):
         if not self.setup_complete:
             self.setup()
         return self.parser.parse(force_str(query_string))
 
-    def narrow_filter(self, narrow_queries):
-        filters = []
+    def docset(self, query):
+        """Document numbers matching `query`, cached for the life of the searcher."""
+        searcher = self.current_searcher()
+        key = repr(query)
+        if key in self._docsets:
+            self._docsets.move_to_end(key)
+            return self._docsets[key]
+        docs = frozenset(searcher.docs_for_query(query))
+        self._docsets[key] = docs
+        if len(self._docsets) > DOCSET_CACHE_SIZE:
+            self._docsets.popitem(last=False)
+        return docs
+
+    def value_sets(self, field):
+        """{facet value: document numbers} for one facet field, built once per searcher."""
+        if field not in self._value_sets:
+            searcher = self.current_searcher()
+            reader = searcher.reader()
+            self._value_sets[field] = {
+                term.decode("utf-8") if isinstance(term, bytes) else term:
+                    frozenset(searcher.docs_for_query(whoosh_query.Term(field, term)))
+                for term in reader.lexicon(field)
+            } if field in reader.indexed_field_names() else {}
+        return self._value_sets[field]
+
+    def narrow_queries_by_field(self, narrow_queries):
+        """{field: Whoosh query} from narrows made by `facet_narrow`, `range_narrow` or in query syntax."""
+        by_field = {}
         for narrow in narrow_queries or ():
-            field, _, values = narrow.partition(":")
-            filters.append(whoosh_query.Or([whoosh_query.Term(field, value) for value in json.loads(values)]))
-        return whoosh_query.And(filters) if filters else None
+            field, _, payload = narrow.partition(":")
+            try:
+                values = json.loads(payload)
+            except ValueError:
+                by_field.setdefault("", []).append(self.parse(narrow))
+                continue
+            if isinstance(values, dict):
+                start = datetime.fromisoformat(values["from"]) if values.get("from") else None
+                end = datetime.fromisoformat(values["to"]) + timedelta(days=1, microseconds=-1) if values.get("to") else None
+                by_field.setdefault(field, []).append(whoosh_query.DateRange(field, start, end))
+            elif field == "document_id":
+                by_field.setdefault(field, []).append(whoosh_query.Or([whoosh_query.Term(field, int(v)) for v in values]))
+            else:
+                by_field.setdefault(field, []).append(whoosh_query.Or([whoosh_query.Term(field, v) for v in values]))
+        return {field: whoosh_query.And(queries) if len(queries) > 1 else queries[0] for field, queries in by_field.items()}
+
+    def filter_docs(self, narrows, except_field=None):
+        docs = None
+        for field, narrow in narrows.items():
+            if field != except_field:
+                docs = self.docset(narrow) if docs is None else docs & self.docset(narrow)
+        return docs
+
+    def facet_counts(self, matched, narrows, facets, hits):
+        counts = {}
+        for field in facets:
+            base = hits
+            if field in narrows:  # a facet's own choice must not hide its other values
+                others = self.filter_docs(narrows, except_field=field)
+                base = matched if others is None else matched & others
+            values = [(value, len(base & docs)) for value, docs in self.value_sets(field).items()]
+            counts[field] = sorted(((v, c) for v, c in values if c), key=lambda item: (-item[1], item[0]))
+        return counts
 
     def search(self, query_string, sort_by=None, start_offset=0, end_offset=None, fields="",
                highlight=False, facets=None, narrow_queries=None, spelling_query=None,
                result_class=None, **kwargs):
-        empty = {"results": [], "hits": 0, "facets": {"fields": {}, "dates": {}, "queries": {}},
+        facets = list(facets or ())
+        empty = {"results": [], "hits": 0, "facets": {"fields": {f: [] for f in facets}, "dates": {}, "queries": {}},
                  "spelling_suggestion": None}
         query_string = force_str(query_string).strip()
         if not query_string:
@@ -224,77 +384,86 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
         if query is None or query is whoosh_query.NullQuery:
             return empty
         searcher = self.current_searcher()
-        page_num, page_length = self.calculate_page(start_offset, end_offset)
-        sort_field, reverse = None, False
-        if sort_by:
-            sort_field = sort_by[0].lstrip("-")
-            reverse = sort_by[0].startswith("-")
-        page = searcher.search_page(
-            query, page_num, pagelen=page_length, filter=self.narrow_filter(narrow_queries),
-            groupedby={name: FieldFacet(name, maptype=Count) for name in facets or ()} or None,
-            sortedby=sort_field, reverse=reverse,
-        )
-        facet_counts = {"fields": {}, "dates": {}, "queries": {}}
-        for name in facets or ():
-            groups = page.results.groups(name)
-            groups.pop(None, None)
-            facet_counts["fields"][name] = sorted(groups.items(), key=lambda item: (-item[1], item[0]))
-        hits = page.total
+        narrows = self.narrow_queries_by_field(narrow_queries)
+        matched = self.docset(query)
+        filter_docs = self.filter_docs(narrows)
+        hits = matched if filter_docs is None else matched & filter_docs
+        start_offset = start_offset or 0
+        end_offset = end_offset if end_offset is not None else start_offset + 20
         results = []
-        if page.pagenum == page_num:
-            terms = self.query_terms(query) if highlight else set()
-            for offset, hit in enumerate(page):
+        if hits and end_offset > start_offset:
+            sort_field = sort_by[0].lstrip("-") if sort_by else None
+            top = searcher.search(query, limit=end_offset, filter=set(hits) if filter_docs is not None else None,
+                                  sortedby=sort_field, reverse=bool(sort_by and sort_by[0].startswith("-")),
+                                  terms=False)
+            spec = highlighting.match_spec(query, searcher.reader()) if highlight else None
+            for hit in top[start_offset:end_offset]:
                 stored = dict(hit.fields())
                 stored.pop(DJANGO_CT, None)
                 stored.pop(ID, None)
                 pk = stored.pop(DJANGO_ID)
-                if highlight:
-                    stored["highlighted"] = self.snippet(stored.get(self.content_field_name, ""), terms)
-                results.append(SearchResult("archive", "paragraph", pk, page.score(offset) or 0, **stored))
+                if spec is not None:
+                    text = stored.get(self.content_field_name, "")
+                    stored["highlighted"] = highlighting.snippet(text, self.spans(text, spec))
+                stored["document_matches"] = len(hits & self.docset(whoosh_query.Term("document_id", stored["document_id"])))
+                results.append(SearchResult("archive", "paragraph", pk, hit.score or 0, **stored))
         suggestion = None
-        if hits == 0:
+        if not hits:
             suggestion = self.create_spelling_suggestion(spelling_query or query_string)
-        return {"results": results, "hits": hits, "facets": facet_counts, "spelling_suggestion": suggestion}
+        return {"results": results, "hits": len(hits),
+                "facets": {"fields": self.facet_counts(matched, narrows, facets, hits), "dates": {}, "queries": {}},
+                "spelling_suggestion": suggestion}
 
-    def query_terms(self, query):
-        return {text for fieldname, text in query.all_terms() if fieldname == self.content_field_name}
-
-    def _highlight(self, text, terms, fragmenter, top):
-        analyzer = self.schema[self.content_field_name].analyzer
-        formatter = whoosh_highlight.HtmlFormatter(tagname="mark", between=" … ")
-        marked = whoosh_highlight.highlight(text, terms, analyzer, fragmenter, formatter, top=top)
-        return sanitize_html(marked) if marked else ""
-
-    def snippet(self, text, terms):
-        """A sanitized keyword-in-context excerpt with `<mark>`ed matches."""
-        fragmenter = whoosh_highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=90)
-        marked = self._highlight(text, terms, fragmenter, top=2) if terms else ""
-        if marked:
-            return marked
-        excerpt = text if len(text) <= SNIPPET_CHARS else text[:SNIPPET_CHARS].rsplit(" ", 1)[0] + " …"
-        return sanitize_html(excerpt)
+    def spans(self, text, spec):
+        return highlighting.matched_spans(text, spec, self.schema[self.content_field_name].analyzer,
+                                       self.schema[EXACT_FIELD].analyzer)
 
     def highlight_whole(self, text, query_string):
-        """The whole text, sanitized, with the words of `query_string` `<mark>`ed."""
+        """The whole text, sanitized, with what `query_string` matched `<mark>`ed."""
         query = self.parse(query_string) if query_string else None
-        terms = self.query_terms(query) if query is not None else set()
-        marked = self._highlight(text, terms, whoosh_highlight.WholeFragmenter(), top=1) if terms else ""
-        return marked or sanitize_html(text, tags=())
+        if query is None or query is whoosh_query.NullQuery:
+            return highlighting.whole(text, [])
+        spec = highlighting.match_spec(query, self.current_searcher().reader())
+        return highlighting.whole(text, self.spans(text, spec))
+
+    def more_like_this(self, model_instance, additional_query_string=None, start_offset=0, end_offset=None,
+                       models=None, limit_to_registered_models=None, result_class=None, **kwargs):
+        """Paragraphs of other documents that share this one's key terms, most similar first."""
+        searcher = self.current_searcher()
+        docnum = searcher.document_number(**{ID: get_identifier(model_instance)})
+        if docnum is None:
+            return {"results": [], "hits": 0}
+        key_terms = searcher.key_terms([docnum], self.content_field_name, numterms=15)
+        if not key_terms:
+            return {"results": [], "hits": 0}
+        query = whoosh_query.Or([whoosh_query.Term(self.content_field_name, word, boost=weight)
+                                 for word, weight in key_terms])
+        same_document = whoosh_query.Term("document_id", searcher.stored_fields(docnum)["document_id"])
+        limit = end_offset or 10
+        top = searcher.search(query, limit=limit, mask=self.docset(same_document), terms=False)
+        results = []
+        for hit in top[start_offset or 0:limit]:
+            stored = dict(hit.fields())
+            pk = stored.pop(DJANGO_ID)
+            stored.pop(DJANGO_CT, None)
+            stored.pop(ID, None)
+            results.append(SearchResult("archive", "paragraph", pk, hit.score or 0, **stored))
+        return {"results": results, "hits": len(results)}
 
     def create_spelling_suggestion(self, query_string):
         """Corrections for the words the index does not know; None when there is nothing to correct."""
         searcher = self.current_searcher()
-        corrector = searcher.corrector(self.content_field_name)
-        analyzer = self.schema[self.content_field_name].analyzer
+        corrector = searcher.corrector(EXACT_FIELD)
+        analyzer = self.schema[EXACT_FIELD].analyzer
         words, changed = [], False
         for word in force_str(query_string).split():
-            bare = word.strip('"()*?~^')
-            if not bare or bare.upper() in self.RESERVED_WORDS or ":" in bare:
+            bare = word.strip('"()*?~^-+')
+            if not bare or bare.upper() in self.RESERVED_WORDS or ":" in bare or not bare.isalpha():
                 words.append(word)
                 continue
             tokens = [token.text for token in analyzer(bare)]
-            known = all(searcher.doc_frequency(self.content_field_name, token) for token in tokens)
-            suggestions = [] if known else corrector.suggest(bare.lower(), limit=1)
+            known = all(searcher.doc_frequency(EXACT_FIELD, token) for token in tokens)
+            suggestions = [] if known else corrector.suggest(tokens[0] if tokens else bare.lower(), limit=1)
             if suggestions:
                 words.append(word.replace(bare, suggestions[0]))
                 changed = True

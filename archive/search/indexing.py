@@ -4,13 +4,19 @@ Every change to a meeting, document or paragraph records the affected documents 
 `PendingIndexUpdate`, in the same transaction as the change. After the transaction
 commits, `process_pending` applies the queue under the index lock: it reads the queue,
 re-reads those documents from the database, rewrites their paragraphs in the index in
-one commit, and only then deletes the queue rows it applied. A failed or interrupted run
-leaves the rows in place for the next one, so no update or delete is ever dropped.
+one commit, and only then marks the rows applied. A failed or interrupted run leaves the
+rows in place for the next one, so no update or delete is ever dropped.
+
+A full rebuild writes a new index beside the live one without holding the lock, then, under
+the lock, replays every change recorded since it started and swaps the new index in.
 """
 
+import json
 import logging
+import os
 
 from django.db import transaction
+from django.db.models import Max
 from django.db.models.signals import post_delete, post_save
 from haystack import connections
 from haystack.signals import BaseSignalProcessor
@@ -41,22 +47,42 @@ def enqueue_documents(document_ids):
     transaction.on_commit(process_pending_quietly)
 
 
+def rebuild_marker(backend):
+    return f"{backend.path}.rebuilding"
+
+
+def rebuild_running(backend):
+    """Whether a rebuild (in any process) still needs the applied queue rows to replay."""
+    try:
+        with open(rebuild_marker(backend)) as handle:
+            pid = json.load(handle)["pid"]
+        os.kill(pid, 0)
+        return True
+    except (OSError, ValueError, KeyError):
+        return False
+
+
 def process_pending():
     """Apply every queued index update; returns the number of documents re-indexed."""
     from ..models import PendingIndexUpdate
 
-    if not PendingIndexUpdate.objects.exists():
+    if not PendingIndexUpdate.objects.filter(applied=False).exists():
         return 0
     backend = get_backend()
     search_index = paragraph_index()
     with index_lock(backend.path):
-        pending = list(PendingIndexUpdate.objects.values_list("pk", "document_id"))
+        pending = list(PendingIndexUpdate.objects.filter(applied=False).values_list("pk", "document_id"))
         if not pending:
             return 0
         document_ids = {document_id for _, document_id in pending}
         paragraphs = search_index.index_queryset().filter(document_id__in=document_ids)
         backend.replace_documents(search_index, document_ids, paragraphs)
-        PendingIndexUpdate.objects.filter(pk__in=[pk for pk, _ in pending]).delete()
+        applied = PendingIndexUpdate.objects.filter(pk__lte=max(pk for pk, _ in pending))
+        if rebuild_running(backend):
+            applied.filter(pk__in=[pk for pk, _ in pending]).update(applied=True)
+        else:
+            applied.filter(applied=True).delete()
+            PendingIndexUpdate.objects.filter(pk__in=[pk for pk, _ in pending]).delete()
     return len(document_ids)
 
 
@@ -69,21 +95,41 @@ def process_pending_quietly():
 
 
 def rebuild_index(progress=None):
-    """Re-create the index from the database, document by document; returns the paragraph count."""
+    """Build a new index from the database beside the live one and swap it in; returns the paragraph count."""
     from ..models import PendingIndexUpdate
 
     backend = get_backend()
     search_index = paragraph_index()
-    with index_lock(backend.path):
-        backend.clear()
-        PendingIndexUpdate.objects.all().delete()
+    with open(rebuild_marker(backend), "w") as handle:
+        json.dump({"pid": os.getpid()}, handle)
+    try:
+        started_after = PendingIndexUpdate.objects.aggregate(last=Max("pk"))["last"] or 0
+        index, folder = backend.new_build()
         paragraphs = search_index.index_queryset()
         count = paragraphs.count()
-        with backend.writer() as writer:
-            for paragraph in progress(paragraphs.iterator(), count) if progress else paragraphs.iterator():
+        rows = paragraphs.iterator(chunk_size=2000)
+        writer = index.writer(limitmb=256)
+        try:
+            for paragraph in progress(rows, count) if progress else rows:
                 fields = backend.prepare(search_index, paragraph)
                 if fields:
                     writer.add_document(**fields)
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit(optimize=True)
+        with index_lock(backend.path):
+            # Changes saved while the new index was being built.
+            later = PendingIndexUpdate.objects.filter(pk__gt=started_after)
+            document_ids = set(later.values_list("document_id", flat=True))
+            if document_ids:
+                with backend.writer(index) as late_writer:
+                    backend.write_documents(late_writer, search_index, document_ids,
+                                            search_index.index_queryset().filter(document_id__in=document_ids))
+            backend.swap_in(folder)
+            PendingIndexUpdate.objects.filter(pk__lte=later.aggregate(last=Max("pk"))["last"] or started_after).delete()
+    finally:
+        os.unlink(rebuild_marker(backend))
     return count
 
 
@@ -102,21 +148,24 @@ class QueuedSignalProcessor(BaseSignalProcessor):
 
     @staticmethod
     def senders():
-        from ..models import Document, Meeting, MeetingSeries, Paragraph
+        from ..models import Document, Meeting, MeetingSeries, Paragraph, Topic
 
-        return [MeetingSeries, Meeting, Document, Paragraph]
+        return [MeetingSeries, Meeting, Document, Paragraph, Topic]
 
     def handle_change(self, sender, instance, **kwargs):
-        from ..models import Document, Meeting, MeetingSeries, Paragraph
+        from ..models import Document, Meeting, MeetingSeries, Paragraph, Topic
 
+        documents = Document.objects.all()
         if isinstance(instance, Paragraph):
             document_ids = [instance.document_id]
         elif isinstance(instance, Document):
             document_ids = [instance.pk]
         elif isinstance(instance, Meeting):
-            document_ids = list(Document.objects.filter(meeting_id=instance.pk).values_list("pk", flat=True))
+            document_ids = documents.filter(meeting_id=instance.pk).values_list("pk", flat=True)
         elif isinstance(instance, MeetingSeries):
-            document_ids = list(Document.objects.filter(meeting__series_id=instance.pk).values_list("pk", flat=True))
+            document_ids = documents.filter(meeting__series_id=instance.pk).values_list("pk", flat=True)
+        elif isinstance(instance, Topic):  # a topic rule can change any paragraph's topics
+            document_ids = documents.values_list("pk", flat=True)
         else:
             return
-        enqueue_documents(document_ids)
+        enqueue_documents(list(document_ids))

@@ -1,0 +1,124 @@
+"""Keyword-in-context snippets: marks exactly the words and phrases a query matched.
+
+Whoosh's own highlighter marks every query word anywhere, re-stems with a fixed analyzer
+and cannot tell a phrase from its words. This one tokenizes the text once with the index's
+own analyzers, marks single words by their stem (as the `text` field matched them) and
+phrases by their exact words in order (as the `text_exact` field matched them).
+"""
+
+import html
+from dataclasses import dataclass, field
+
+from whoosh import query as whoosh_query
+
+from ..sanitize import sanitize_html
+
+SNIPPET_CHARS = 320
+CONTEXT_BEFORE = 90
+
+
+@dataclass
+class MatchSpec:
+    stems: set = field(default_factory=set)  # terms of the stemmed `text` field
+    words: set = field(default_factory=set)  # exact (folded, unstemmed) single words
+    phrases: list = field(default_factory=list)  # (words, slop, whether the words are stems)
+
+    def __bool__(self):
+        return bool(self.stems or self.words or self.phrases)
+
+
+def match_spec(query, reader, stemmed_field="text", exact_field="text_exact") -> MatchSpec:
+    """What to mark, read from a parsed query; wildcards are expanded against the index."""
+    spec = MatchSpec()
+    negated = set()
+    for node in iterate(query):
+        if isinstance(node, whoosh_query.Not):
+            negated.update(id(leaf) for leaf in node.leaves())
+    for leaf in query.leaves():
+        if id(leaf) in negated:
+            continue
+        if isinstance(leaf, whoosh_query.Phrase) and leaf.fieldname in (exact_field, stemmed_field):
+            spec.phrases.append((list(leaf.words), leaf.slop, leaf.fieldname == stemmed_field))
+        elif isinstance(leaf, (whoosh_query.Prefix, whoosh_query.Wildcard, whoosh_query.FuzzyTerm)):
+            for fieldname, text in leaf.existing_terms(reader, expand=True):
+                target = spec.stems if fieldname == stemmed_field else spec.words if fieldname == exact_field else None
+                if target is not None:
+                    target.add(text.decode("utf-8") if isinstance(text, bytes) else text)
+        elif isinstance(leaf, whoosh_query.Term):
+            if leaf.fieldname == stemmed_field:
+                spec.stems.add(leaf.text)
+            elif leaf.fieldname == exact_field:
+                spec.words.add(leaf.text)
+    return spec
+
+
+def iterate(query):
+    yield query
+    for child in query.children():
+        yield from iterate(child)
+
+
+def matched_spans(text, spec, stemmed_analyzer, exact_analyzer):
+    """Character spans of the words the query matched, in order, overlapping ones merged."""
+    exact = [(t.startchar, t.endchar, t.text) for t in exact_analyzer(text, chars=True, mode="index")]
+    stems = [t.text for t in stemmed_analyzer(text, chars=True, mode="index")]
+    if len(stems) != len(exact):  # both share one tokenizer; a mismatch would misplace marks
+        stems = [None] * len(exact)
+    marked = set()
+    for i, (start, end, word) in enumerate(exact):
+        if word in spec.words or stems[i] in spec.stems:
+            marked.add(i)
+    for phrase, slop, stemmed in spec.phrases:
+        words = stems if stemmed else [word for _, _, word in exact]
+        n = len(phrase)
+        for i, word in enumerate(words):
+            if word != phrase[0]:
+                continue
+            if slop <= 1:
+                if words[i:i + n] == phrase:
+                    marked.update(range(i, i + n))
+            else:
+                window = words[i:i + n + slop]
+                if all(w in window for w in phrase):
+                    marked.update(j for j in range(i, min(i + n + slop, len(words))) if words[j] in phrase)
+    spans = []
+    for i in sorted(marked):
+        start, end, _ = exact[i]
+        if spans and text[spans[-1][1]:start] in ("", " ", "-", "’", "'"):
+            spans[-1] = (spans[-1][0], end)
+        else:
+            spans.append((start, end))
+    return spans
+
+
+def render(text, spans, start=0, end=None):
+    end = len(text) if end is None else end
+    out, position = [], start
+    for span_start, span_end in spans:
+        if span_end <= start or span_start >= end:
+            continue
+        span_start, span_end = max(span_start, start), min(span_end, end)
+        out.append(html.escape(text[position:span_start]))
+        out.append(f"<mark>{html.escape(text[span_start:span_end])}</mark>")
+        position = span_end
+    out.append(html.escape(text[position:end]))
+    return "".join(out)
+
+
+def snippet(text, spans):
+    """A sanitized excerpt of about SNIPPET_CHARS around the first matches."""
+    if len(text) <= SNIPPET_CHARS:
+        return sanitize_html(render(text, spans))
+    first = spans[0][0] if spans else 0
+    start = max(0, first - CONTEXT_BEFORE)
+    if start:
+        start = text.find(" ", start) + 1 or start
+    end = min(len(text), start + SNIPPET_CHARS)
+    if end < len(text):
+        end = text.rfind(" ", start, end) if text.rfind(" ", start, end) > start else end
+    marked = render(text, spans, start, end)
+    return sanitize_html(("… " if start else "") + marked + (" …" if end < len(text) else ""))
+
+
+def whole(text, spans):
+    return sanitize_html(render(text, spans))
