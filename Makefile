@@ -6,7 +6,7 @@ PORT ?= 8000
 WORKERS ?= 2
 export ARCHIVE_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run setup test browser superuser
+.PHONY: run setup test test-packages superuser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,13 +30,19 @@ run: setup
 	exec $(BIN)/gunicorn archive.wsgi:application --bind 127.0.0.1:$(PORT) --workers $(WORKERS) \
 		--access-logfile - --graceful-timeout 5
 
-# Headless Chromium for the page tests, from Debian's packages.
-browser:
-	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
-		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
+# From Debian's packages: headless Chromium for the page tests, a Unicode font for the PDFs the tests build.
+test-packages:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null && [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-dejavu-core >/dev/null; }
 
-test: $(VENV)/.dev browser
+test: $(VENV)/.dev test-packages
 	$(BIN)/pytest
 
 superuser: setup
 	$(BIN)/python manage.py createsuperuser
+
+# Search benchmark: the site's Whoosh search against SQLite FTS5 at several corpus sizes (see bench/README.md).
+SCALES ?= 1000,10000,50000,200000
+.PHONY: bench
+bench: $(VENV)/.dev
+	$(BIN)/python bench/run.py --scales $(SCALES)

@@ -38,7 +38,10 @@ HELD_IN = re.compile(
     r"\b(?:held|convened|took place|met)\s+in\s+(?P<city>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){0,2})"
     r"(?:,\s*(?P<country>(?:the\s+)?[A-Z][\w ]+?))?(?=\s+(?:on|from|in|under)\b|[.,;])"
 )
-CHAIRED_BY = re.compile(r"\bchaired by (?:H\.?\s?E\.?\s+)?(?P<name>[^,]+),\s+(?P<role>[^.;]+?)(?:[.;]|,\s+and\b)")
+CHAIRED_BY = re.compile(r"\b(?<!co-)chaired by (?P<who>.+?)(?=,?\s+and\s+(?:was\s+)?attended\b|,\s+with\b|[.;]\s|[.;]?$)")
+HONORIFIC = re.compile(r"^(?:H\.?\s?E\.?|HE|Mr\.?|Ms\.?|Mrs\.?|Dr\.?)\s+")
+# Abbreviations whose full stops would otherwise end a sentence early.
+ABBREVIATION_DOTS = re.compile(r"\b(H\.\s?E|Mr|Ms|Mrs|Dr|St|Jr|U\.S)\.")
 CHAIRMANSHIP = re.compile(r"\bunder the (?:chairmanship|chairship|chair) of (?:the\s+)?(?P<country>[A-Z][\w ]+)")
 CO_CHAIRED = re.compile(r"(?P<who>[^.]+?),?\s+co-chaired\b", re.I)
 CO_CHAIRED_BY = re.compile(r"\bco-chaired by (?P<who>[^.]+)", re.I)
@@ -260,27 +263,33 @@ def find_country(text: str) -> str:
 
 
 def split_chairs(who: str):
-    """"Title of X, Name, and Title of Y, Name" -> [(name, country), ...]"""
+    """"HE Name, Title of X, and HE Name, Title of Y" (either order of name and title) -> [(name, country)]"""
+    parts = re.split(r",\s+and\s+", who) if ", and " in who else re.split(r"\s+and\s+(?=HE\b|[A-Z][a-z]+\s+[A-Z])", who)
     chairs = []
-    for part in re.split(r",?\s+and\s+(?=[A-Z])", who):
-        role, _, name = part.rpartition(",")
-        name = re.sub(r"^(H\.?\s?E\.?|Mr\.?|Ms\.?|Mrs\.?|Dr\.?)\s+", "", name.strip())
-        if not role:  # "Name, Title of Country" order
-            name, _, role = part.partition(",")
-        chairs.append((name.strip(), find_country(role) or find_country(part)))
-    return [(name, country) for name, country in chairs if name]
+    for part in parts:
+        pieces = [piece.strip() for piece in part.split(",") if piece.strip()]
+        name = next((HONORIFIC.sub("", p) for p in pieces if HONORIFIC.match(p)), "") or next(
+            (p for p in pieces if " of " not in p and not re.match(r"(the|his|her)\b", p, re.I)), "")
+        chairs.append((name, find_country(part)))
+    return [(name, country) for name, country in chairs if name or country]
 
 
 def find_chairs(text: str) -> tuple[str, str, str]:
     """(chair, chair country, co-chairs) from "chaired by …", "… co-chaired …" or "under the chairmanship of …"."""
+    text = ABBREVIATION_DOTS.sub(lambda m: m.group(1).replace(".", "").replace(" ", ""), text)
     match = CHAIRED_BY.search(text)
     if match:
-        return match["name"].strip(), find_country(match["role"]), ""
-    match = CO_CHAIRED.search(text) or CO_CHAIRED_BY.search(text)
+        who = match["who"].strip()
+        name, _, role = who.partition(",")
+        if re.match(r"(the|his|her)\b", name.strip(), re.I) or not role:
+            return "", find_country(who), ""  # "chaired by the Prime Minister of Malaysia": no name given
+        return HONORIFIC.sub("", name.strip()), find_country(role), ""
+    match = CO_CHAIRED_BY.search(text) or CO_CHAIRED.search(text)
     if match:
         chairs = split_chairs(match["who"])
         if chairs:
-            co_chairs = "; ".join(f"{name} ({country})" if country else name for name, country in chairs)
+            co_chairs = "; ".join(f"{name} ({country})" if country and name else name or country
+                                  for name, country in chairs)
             # An ASEAN-ROK meeting is chaired on the ASEAN side by the country coordinator.
             asean_side = next(((n, c) for n, c in chairs if c and c != "ROK"), chairs[0])
             return asean_side[0], asean_side[1], co_chairs
@@ -307,7 +316,13 @@ def extract_metadata(header: list[str], paragraphs: list[str], catalogue: Series
     dateline = DATELINE.match(paragraphs[0]) if paragraphs else None
 
     meeting = None
-    for text in (title, summary, first_text, " ".join(paragraphs)):
+    # The title names the meeting even without an ordinal ("… of the ASEAN-ROK Commemorative Summit");
+    # elsewhere only a meeting with an ordinal is taken to be the document's own.
+    title_refs = catalogue.find_all(normalise_series_text(title)) if title else []
+    if title_refs:
+        meeting = MeetingInfo(series=title_refs[0].series, ordinal=title_refs[0].ordinal)
+        found["meeting"] = "found"
+    for text in ("", summary, first_text, " ".join(paragraphs)) if meeting is None else ():
         meeting_ref = catalogue.find_meeting(text) if text else None
         if meeting_ref:
             meeting = MeetingInfo(series=meeting_ref[0], ordinal=meeting_ref[1])
@@ -333,7 +348,7 @@ def extract_metadata(header: list[str], paragraphs: list[str], catalogue: Series
     if meeting is None:
         return Metadata(title, kind, None, published_on, summary, found)
 
-    opening = f"{title}. {summary} {first_text}"
+    opening = f"{title}. {summary} {paragraphs[0] if paragraphs else ''}"
     held = HELD_ON.search(opening)
     dates = parse_date(held["date"]) if held else None
     if dates:

@@ -19,6 +19,7 @@ SUPPORTED_EXTENSIONS = {".txt", ".text", ".html", ".htm", ".pdf", ".docx"}
 # A .docx is a zip file; refuse archives that would expand beyond this (zip bombs).
 MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
 MAX_COMPRESSION_RATIO = 200
+TITLE_WORDS = re.compile(r"\b(statement|declaration|plan of action|press release|report|summit|meeting|dialogue)\b", re.I)
 PAGE_NUMBER_LINE = re.compile(r"^(page\s+)?\d{1,4}(\s*(/|of)\s*\d{1,4})?$|^-\s*\d{1,4}\s*-$", re.I)
 
 
@@ -102,7 +103,7 @@ def read_html(data: bytes) -> Reading:
 
     html = decode_text(data)
     xml = trafilatura.extract(html, output_format="xml", include_comments=False, include_tables=True,
-                              include_images=False, include_links=False, favor_recall=True)
+                              include_images=False, include_links=False, favor_recall=True, with_metadata=True)
     if not xml:
         raise IngestError("no statement text was found in the web page")
     root = etree.fromstring(xml.encode("utf-8"))
@@ -248,10 +249,12 @@ def read_pdf(data: bytes) -> Reading:
     removed = []
     repeated = running_lines(pages)
     paragraphs_text = []
-    for page in pages:
+    for number, page in enumerate(pages):
         kept = []
         for line, gap_before in page:
-            if normalise_running(line) in repeated or PAGE_NUMBER_LINE.match(line.strip()):
+            # A running header that repeats the title is kept once, where the title stands.
+            keep_title = number == 0 and not kept and TITLE_WORDS.search(line)
+            if (normalise_running(line) in repeated and not keep_title) or PAGE_NUMBER_LINE.match(line.strip()):
                 removed.append(line)
                 continue
             if gap_before and kept:

@@ -16,7 +16,7 @@ NAVIGATION_LINE = re.compile(
     re.I,
 )
 HIT_COUNTER = re.compile(r"^((views?|hits?|reads?|visits?|lượt xem|조회수?)\s*[:：]?\s*[\d.,]+|[\d.,]+\s+(views?|hits?|lượt xem))$", re.I)
-COPYRIGHT = re.compile(r"^(©|\(c\)\s|copyright\b)", re.I)
+COPYRIGHT = re.compile(r"^(©|\(c\)\s*(19|20)\d\d|copyright\b)", re.I)
 # The start of a publisher's site tail (about box, menus, sitemap): everything after it goes.
 SITE_TAIL_START = re.compile(r"^(?:-\s*)?(?i:about asean|menu\s*-|sitemap$)|^-\s+[A-Z]{2,}(?: [A-Z&/]+)+$")
 # "Tài liệu đính kèm: x.pdf" (Vietnamese), "Attachment: x.pdf", "첨부파일: x.pdf"
@@ -37,7 +37,9 @@ HYPHEN_PREFIXES = {"self", "non", "co", "cross", "inter", "multi", "post", "pre"
                    "short", "high", "low", "mid", "people", "year", "long", "two", "three", "five", "all", "ex"}
 ONE_PARAGRAPH_PER_LINE_MIN_LENGTH = 150
 HEADING_MAX_WORDS = 14
-SMALL_WORDS = {"a", "an", "and", "the", "of", "on", "in", "for", "to", "with", "at", "by", "or", "between", "from"}
+SMALL_WORDS = {"a", "an", "and", "the", "of", "on", "in", "for", "to", "with", "at", "by", "or", "between", "from",
+               "under", "into", "through", "within", "towards", "toward", "as", "via", "over", "across", "among",
+               "against", "upon", "beyond", "after", "before", "during", "its", "their"}
 
 
 @dataclass
@@ -137,17 +139,22 @@ def text_blocks(text: str, removed: list[str]) -> tuple[list[Block], str]:
         return [], attachment
     if sum(map(len, non_empty)) / len(non_empty) >= ONE_PARAGRAPH_PER_LINE_MIN_LENGTH:
         return [Block(normalise_spaces(line)) for line in non_empty], attachment
-    blocks, current = [], ""
+    # Lines of a hard-wrapped paragraph fill the width; a line much shorter than that ends its block.
+    lengths = sorted(map(len, non_empty))
+    wrap_width = lengths[int(len(lengths) * 0.9)]
+    blocks, current, previous = [], "", ""
     for line in lines:
         if line is None:  # a removed line does not separate paragraphs
             continue
         line = line.strip()
-        if not line or starts_item(line):
+        short_before = previous and len(previous) < wrap_width * 0.6 and not previous.endswith("-")
+        if not line or starts_item(line) or short_before:
             if current:
                 blocks.append(Block(normalise_spaces(current)))
             current = line
         else:
             current = join_lines(current, line, vocabulary) if current else line
+        previous = line
     if current:
         blocks.append(Block(normalise_spaces(current)))
     return blocks, attachment
