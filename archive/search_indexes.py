@@ -36,7 +36,7 @@ class ParagraphIndex(indexes.SearchIndex, indexes.Indexable):
     meeting_title = indexes.CharField(model_attr="document__meeting__title", indexed=False)
     meeting_url = indexes.CharField(indexed=False)
 
-    _topics = (0.0, [])
+    _topics = (float("-inf"), [])
 
     def get_model(self):
         return Paragraph
@@ -70,6 +70,10 @@ class ParagraphIndex(indexes.SearchIndex, indexes.Indexable):
             ]
             cls._topics = (time.monotonic(), patterns)
         return patterns
+
+    @classmethod
+    def forget_topics(cls):
+        cls._topics = (float("-inf"), [])
 
     def prepare_paragraph_url(self, paragraph):
         return paragraph.get_absolute_url()

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from . import views
+from . import api, feeds, views
 
 archive_patterns = [
     path("", views.home, name="home"),
@@ -9,8 +9,12 @@ archive_patterns = [
     path("meetings/<int:year>/", views.meeting_list, name="meeting-year"),
     path("meetings/<slug:slug>/", views.meeting_detail, name="meeting-detail"),
     path("documents/<slug:slug>/", views.document_detail, name="document-detail"),
+    path("paragraphs/<int:pk>/similar/", views.similar_paragraphs, name="similar-paragraphs"),
     path("search/", views.search, name="search"),
-    path("api/search/", views.api_search, name="api-search"),
+    path("search/help/", views.search_help, name="search-help"),
+    path("search/feed/", feeds.SearchFeed(), name="search-feed"),
+    path("api/search/", api.search_json, name="api-search"),
+    path("api/search.csv", api.search_csv, name="api-search-csv"),
 ]
 
 urlpatterns = [

@@ -1,13 +1,13 @@
 from itertools import groupby
 
-from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
+from haystack.query import SearchQuerySet
 
 from .models import Document, Meeting, MeetingSeries, Paragraph
 from .search.indexing import get_backend
-from .search.query import DEFAULT_PER_PAGE, FACETS, SORTS, parse_filters, run_search
+from .search.query import DEFAULT_PER_PAGE, FACETS, SORTS, parse_day, parse_filters, run_search
 
 
 def group_by_year(meetings):
@@ -79,16 +79,23 @@ def document_detail(request, slug):
     })
 
 
-def search_page_from(request):
+def int_param(request, name, default):
     try:
-        page_number = int(request.GET.get("page", 1))
+        return int(request.GET.get(name, default))
     except ValueError:
-        page_number = 1
-    try:
-        per_page = int(request.GET.get("per_page", DEFAULT_PER_PAGE))
-    except ValueError:
-        per_page = DEFAULT_PER_PAGE
-    return run_search(request.GET.get("q", ""), parse_filters(request.GET), request.GET.get("sort", "relevance"), page_number, per_page)
+        return default
+
+
+def search_page_from(request, per_page=DEFAULT_PER_PAGE):
+    """Run the search a request describes: q, filters, sort, date range, document, page."""
+    document = None
+    if request.GET.get("document"):
+        document = Document.objects.filter(slug=request.GET["document"]).first()
+    return run_search(
+        request.GET.get("q", ""), parse_filters(request.GET), request.GET.get("sort", "relevance"),
+        int_param(request, "page", 1), int_param(request, "per_page", per_page),
+        date_from=parse_day(request.GET.get("from")), date_to=parse_day(request.GET.get("to")), document=document,
+    )
 
 
 def querystring(params, **changes):
@@ -112,6 +119,11 @@ def facet_list(params, page):
             toggled = [v for v in selected if v != value] if chosen else [*selected, value]
             values.append({"value": value, "count": count, "selected": chosen,
                            "url": querystring(params, **{name: toggled})})
+        # A chosen value the results no longer contain must still be removable.
+        for value in selected:
+            if value not in page.facets.get(name, {}) and not any(v["value"] == value for v in values):
+                values.append({"value": value, "count": 0, "selected": True,
+                               "url": querystring(params, **{name: [v for v in selected if v != value]})})
         facets.append({"name": name, "label": label, "values": values})
     return facets
 
@@ -121,50 +133,26 @@ def search(request):
     page = search_page_from(request) if "q" in request.GET else None
     context = {"page": page, "query": request.GET.get("q", ""), "sorts": list(SORTS)}
     if page:
+        without_filters = request.GET.copy()
+        for name in [*FACETS, "from", "to", "page", "document"]:
+            without_filters.pop(name, None)
         context.update(
             facet_list=facet_list(request.GET, page),
             previous_url=querystring(request.GET, page=page.number - 1),
             next_url=querystring(request.GET, page=page.number + 1),
+            unfiltered_url=without_filters.urlencode(),
+            current_params=request.GET.urlencode(),
         )
     return render(request, "archive/search.html", context)
 
 
 @require_GET
-def api_search(request):
-    page = search_page_from(request)
+def search_help(request):
+    return render(request, "archive/search_help.html", {"facets": FACETS})
 
-    def absolute(url):
-        return request.build_absolute_uri(url) if url else None
 
-    return JsonResponse({
-        "query": page.query,
-        "count": page.count,
-        "page": page.number,
-        "per_page": page.per_page,
-        "num_pages": page.num_pages,
-        "sort": page.sort,
-        "filters": page.filters,
-        "notes": page.notes,
-        "spelling_suggestion": page.suggestion,
-        "results": [
-            {
-                "document_title": hit.document_title,
-                "document_url": absolute(hit.document_url),
-                "kind": hit.kind,
-                "meeting": hit.meeting_title,
-                "meeting_url": absolute(hit.meeting_url),
-                "series": hit.series,
-                "date": hit.date.date().isoformat() if hit.date else None,
-                "paragraph_number": hit.label,
-                "paragraph_url": absolute(hit.paragraph_url),
-                "snippet": str(hit.snippet),
-                "text": hit.text,
-                "score": hit.score,
-            }
-            for hit in page.hits
-        ],
-        "facets": {
-            name: [{"value": value, "count": count} for value, count in values]
-            for name, values in page.facets.items()
-        },
-    })
+@require_GET
+def similar_paragraphs(request, pk):
+    paragraph = get_object_or_404(Paragraph.objects.select_related("document__meeting"), pk=pk)
+    similar = list(SearchQuerySet().more_like_this(paragraph)[:10])
+    return render(request, "archive/similar.html", {"paragraph": paragraph, "similar": similar})

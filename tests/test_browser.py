@@ -49,7 +49,7 @@ def test_a_journalist_searches_narrows_and_lands_on_the_cited_paragraph(browser,
 
     browser.find_element(By.LINK_TEXT, "ASEAN-ROK Summit").click()
     assert "1 paragraph found" in browser.find_element(By.CLASS_NAME, "result-count").text
-    browser.find_element(By.CSS_SELECTOR, ".hit h2 a").click()
+    browser.find_element(By.CSS_SELECTOR, ".hit .hit-number").click()
 
     assert browser.execute_script("return location.hash") == "#p22"
     target = browser.find_element(By.CSS_SELECTOR, "li.paragraph:target")

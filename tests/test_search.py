@@ -92,7 +92,7 @@ def test_sort_newest_puts_the_latest_meeting_first(client, corpus):
     assert dates == sorted(dates, reverse=True) and dates[0] == "2021-10-26"
 
 
-@pytest.mark.parametrize("query", ['"unbalanced', "AND OR", "(((", "x" * 2000, 'title:"', "*", "NOT", "a" * 300 + " OR (" * 50, "~~~^^^"])
+@pytest.mark.parametrize("query", ['"unbalanced', "AND OR", "(((", "x" * 2000, 'title:"', "*", "NOT", "a" * 300 + " OR (" * 50, "~~~^^^", "year:[2015", "year:[2015 TO", "title:", "*:*", "ROK~", "-", "NOT NOT", "a AND", "series:[a TO", "country:\\"])
 def test_malformed_queries_get_a_friendly_answer(client, corpus, query):
     page = client.get("/search/", {"q": query})
     assert page.status_code == 200

@@ -440,7 +440,7 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
                                  for word, weight in key_terms])
         same_document = whoosh_query.Term("document_id", searcher.stored_fields(docnum)["document_id"])
         limit = end_offset or 10
-        top = searcher.search(query, limit=limit, mask=self.docset(same_document), terms=False)
+        top = searcher.search(query, limit=limit, mask=set(self.docset(same_document)), terms=False)
         results = []
         for hit in top[start_offset or 0:limit]:
             stored = dict(hit.fields())

@@ -165,6 +165,7 @@ class QueuedSignalProcessor(BaseSignalProcessor):
         elif isinstance(instance, MeetingSeries):
             document_ids = documents.filter(meeting__series_id=instance.pk).values_list("pk", flat=True)
         elif isinstance(instance, Topic):  # a topic rule can change any paragraph's topics
+            paragraph_index().forget_topics()
             document_ids = documents.values_list("pk", flat=True)
         else:
             return

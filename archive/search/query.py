@@ -182,11 +182,13 @@ def run_search(query: str, filters: dict, sort: str, page_number: int, per_page:
                       date_from=date_from, date_to=date_to, document=document, notes=notes, aliases=widened)
     if not cleaned:
         return page
-    sqs = build_queryset(search_query, filters, sort, date_from, date_to, document).highlight()
-    for name in FACETS:
-        sqs = sqs.facet(name)
     start = (page.number - 1) * page.per_page
-    hits = list(sqs[start:start + page.per_page])
+    try:
+        sqs, hits = facetted_page(search_query, filters, sort, date_from, date_to, document, start, page.per_page)
+    except Exception:  # the parser refused the syntax: search for the words alone
+        words = " ".join(re.findall(r"\w+", cleaned))
+        page.notes.append("Your search could not be read as written, so its words were searched for instead.")
+        sqs, hits = facetted_page(words or "*", filters, sort, date_from, date_to, document, start, page.per_page)
     page.count = sqs.count()
     if page.count and not hits and page.number > 1:
         page.number = page.num_pages
@@ -200,6 +202,13 @@ def run_search(query: str, filters: dict, sort: str, page_number: int, per_page:
     page.facets = facet_values(sqs.facet_counts().get("fields", {}))
     page.suggestion = sqs.spelling_suggestion() if not page.count else None
     return page
+
+
+def facetted_page(query, filters, sort, date_from, date_to, document, start, per_page):
+    sqs = build_queryset(query, filters, sort, date_from, date_to, document).highlight()
+    for name in FACETS:
+        sqs = sqs.facet(name)
+    return sqs, list(sqs[start:start + per_page])
 
 
 def group_by_document(hits):

@@ -1,0 +1,49 @@
+"""A saved search as an Atom feed: the newest matching paragraphs, so a feed reader can alert on new ones."""
+
+import datetime
+
+from django.contrib.syndication.views import Feed
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed
+
+from .search.query import build_queryset, prepare_query
+from .views import parse_filters
+
+FEED_ITEMS = 50
+
+
+class SearchFeed(Feed):
+    feed_type = Atom1Feed
+
+    def get_object(self, request):
+        return request
+
+    def title(self, request):
+        return f"ASEAN–ROK Archive: {request.GET.get('q', '').strip() or 'search'}"
+
+    def subtitle(self, request):
+        return "Newest paragraphs matching this search."
+
+    def link(self, request):
+        return f"{reverse('archive:search')}?{request.GET.urlencode()}"
+
+    def items(self, request):
+        _, query, _, _ = prepare_query(request.GET.get("q", ""))
+        if not query:
+            return []
+        return list(build_queryset(query, parse_filters(request.GET), "newest")[:FEED_ITEMS])
+
+    def item_title(self, hit):
+        return f"{hit.document_title}, paragraph {hit.label}"
+
+    def item_description(self, hit):
+        return hit.text
+
+    def item_link(self, hit):
+        return hit.paragraph_url
+
+    def item_guid(self, hit):
+        return hit.paragraph_url
+
+    def item_updateddate(self, hit):
+        return hit.date.replace(tzinfo=datetime.timezone.utc) if hit.date else None
