@@ -77,6 +77,12 @@ DATABASES = {
         default=f"sqlite:///{DATA_DIR / 'archive.sqlite3'}", conn_max_age=60
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Several gunicorn workers write at once: wait for the lock instead of failing, and let readers
+    # read while one writes.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 30, "init_command": "PRAGMA journal_mode=WAL;", "transaction_mode": "IMMEDIATE",
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 LANGUAGE_CODE = "en"

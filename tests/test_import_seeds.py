@@ -140,3 +140,53 @@ def test_a_failure_in_one_file_keeps_the_others(db, tmp_path):
         call_command("import_statements", str(tmp_path), stdout=out, stderr=io.StringIO())
     assert "failed    " in out.getvalue() and "imported  " in out.getvalue()
     assert Document.objects.get().paragraphs.count() == 22
+
+
+def test_the_same_statement_from_another_publisher_becomes_a_second_source(seeds, tmp_path):
+    text = (SEEDS / SUMMIT_SEED).read_text(encoding="utf-8")
+    republished = tmp_path / "mofa-copy.txt"
+    # Another site's copy: its own page furniture, a slightly different preface, the same paragraphs.
+    republished.write_text("Home > News > Statements\n\n" + text.replace("Skip to Content", "Ministry of Foreign Affairs"),
+                           encoding="utf-8")
+    (item,) = import_json(republished)
+    assert item["status"] == "duplicate"
+    assert item["url"] == seeds["summit"].get_absolute_url()
+    assert item["sources"] == [SUMMIT_SEED, "mofa-copy.txt"]
+    assert Document.objects.count() == 2
+
+
+def test_originals_are_kept_with_their_checksum(seeds, settings):
+    import hashlib
+
+    source = seeds["summit"].primary_source
+    stored = settings.DATA_DIR / source.stored_file
+    assert stored.read_bytes() == (SEEDS / SUMMIT_SEED).read_bytes()
+    assert source.checksum == hashlib.sha256(stored.read_bytes()).hexdigest()
+    assert source.retrieved_on is not None and source.format == "text"
+
+
+def test_extracted_fields_say_whether_they_were_found_or_guessed(seeds):
+    assert seeds["summit"].extraction["title"] == "found"
+    assert seeds["summit"].extraction["start_date"] == "found"
+    assert seeds["dialogue"].extraction["title"] == "guessed"
+    assert seeds["dialogue"].extraction["country"] == "guessed"
+
+
+def test_every_format_imports_through_the_command(db, tmp_path):
+    from docx import Document as WordDocument
+
+    word = WordDocument()
+    word.add_paragraph("Joint Statement of the 25th ASEAN-ROK Dialogue", style="Title")
+    word.add_paragraph("1. The 25th ASEAN-ROK Dialogue was held in Seoul, Republic of Korea on 3 June 2021.")
+    word.add_paragraph("2. Both sides welcomed the marmalade initiative.")
+    word.save(tmp_path / "dialogue.docx")
+    (tmp_path / "page.html").write_text(
+        "<html><body><nav>Home | About</nav><article><h1>Press Release of the 26th ASEAN-ROK Dialogue</h1>"
+        "<p>1. The 26th ASEAN-ROK Dialogue was held via videoconference on 6 June 2022.</p>"
+        "<p>2. Officials discussed <script>alert('x')</script>maritime cooperation in the region.</p>"
+        "</article><footer>Copyright 2022</footer></body></html>", encoding="utf-8")
+    report = {item["file"].rsplit("/", 1)[1]: item for item in import_json(tmp_path)}
+    assert report["dialogue.docx"]["status"] == "imported" and report["dialogue.docx"]["paragraph_count"] == 2
+    assert report["page.html"]["meeting"]["mode"] == "videoconference"
+    texts = " ".join(Paragraph.objects.values_list("text", flat=True))
+    assert "marmalade" in texts and "maritime cooperation" in texts and "alert" not in texts and "Home" not in texts

@@ -1,0 +1,176 @@
+"""Search stays fresh and complete under concurrent saves from several gunicorn workers, and through rebuilds."""
+
+import http.cookiejar
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from .test_make_run import free_port, stop
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+WRITERS = 3
+EDITS_PER_WRITER = 8
+
+
+def manage(env, *args, **kwargs):
+    return subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=300, check=True, **kwargs)
+
+
+def django_shell(env, code):
+    return manage(env, "shell", "--no-imports", "-c", code).stdout
+
+
+@pytest.fixture
+def archive_env(tmp_path):
+    env = {**os.environ, "ARCHIVE_DATA_DIR": str(tmp_path / "data"), "DJANGO_SUPERUSER_PASSWORD": "a-long-test-password"}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    manage(env, "migrate", "--noinput")
+    manage(env, "import_statements", "seeds/")
+    manage(env, "createsuperuser", "--noinput", "--username", "editor", "--email", "editor@example.org")
+    return env
+
+
+@pytest.fixture
+def gunicorn(archive_env, tmp_path):
+    port = free_port()
+    log = (tmp_path / "gunicorn.log").open("w")
+    process = subprocess.Popen(
+        [str(Path(PYTHON).parent / "gunicorn"), "archive.wsgi:application", "--bind", f"127.0.0.1:{port}",
+         "--workers", "3", "--timeout", "60"],
+        cwd=ROOT, env=archive_env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(base + "/", timeout=5)
+            break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        raise AssertionError("gunicorn did not start")
+    yield base
+    stop(process)
+
+
+class AdminSession:
+    def __init__(self, base):
+        self.base = base
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        self.post("/admin/login/", {"username": "editor", "password": "a-long-test-password", "next": "/admin/"})
+
+    def get(self, path):
+        with self.opener.open(self.base + path, timeout=60) as response:
+            return response.read().decode()
+
+    def post(self, path, data):
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', self.get(path)).group(1)
+        body = urllib.parse.urlencode({**data, "csrfmiddlewaretoken": token}, doseq=True).encode()
+        request = urllib.request.Request(self.base + path, data=body, headers={"Referer": self.base + path})
+        with self.opener.open(request, timeout=60) as response:
+            return response.read().decode()
+
+
+def search_count(base, query):
+    with urllib.request.urlopen(f"{base}/api/search/?q={urllib.parse.quote(query)}", timeout=60) as response:
+        return json.load(response)["count"]
+
+
+def test_concurrent_admin_saves_are_searchable_when_each_save_returns(archive_env, gunicorn):
+    paragraphs = json.loads(django_shell(archive_env, (
+        "import json; from archive.models import Paragraph; "
+        "print(json.dumps(list(Paragraph.objects.values('pk', 'document_id', 'position', 'number', 'anchor'))))")))
+    stale, errors = [], []
+
+    def writer(number):
+        try:
+            session = AdminSession(gunicorn)
+            mine = paragraphs[number::WRITERS][:EDITS_PER_WRITER]
+            for edit, paragraph in enumerate(mine):
+                word = f"zebra{number}x{edit}q"
+                session.post(f"/admin/archive/paragraph/{paragraph['pk']}/change/", {
+                    "document": paragraph["document_id"], "position": paragraph["position"],
+                    "number": paragraph["number"], "anchor": paragraph["anchor"], "heading": "",
+                    "text": f"A paragraph rewritten with the marker {word} by writer {number}.",
+                })
+                if search_count(gunicorn, word) != 1:  # must be searchable the moment the save returns
+                    stale.append(word)
+        except Exception as error:  # reported below; a thread must not die silently
+            errors.append(repr(error))
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(WRITERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=240)
+    assert not errors and not stale
+    for number in range(WRITERS):
+        for edit in range(EDITS_PER_WRITER):
+            assert search_count(gunicorn, f"zebra{number}x{edit}q") == 1
+
+    # Deletes from two workers at once are never lost either.
+    sessions = [AdminSession(gunicorn) for _ in range(2)]
+    documents = json.loads(django_shell(archive_env, (
+        "import json; from archive.models import Document; print(json.dumps(list(Document.objects.values_list('pk', flat=True))))")))
+    threads = [threading.Thread(target=session.post, args=(f"/admin/archive/document/{pk}/delete/", {"post": "yes"}))
+               for session, pk in zip(sessions, documents)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert search_count(gunicorn, "ASEAN") == 0
+    assert "matches the database: 0 paragraphs" in manage(archive_env, "check_index").stdout
+
+
+def test_check_index_repairs_drift(archive_env):
+    # Make the index drift: drop a document from it behind the queue's back.
+    django_shell(archive_env, (
+        "from archive.search.indexing import get_backend\n"
+        "from archive.models import Document\n"
+        "backend = get_backend()\n"
+        "with backend.writer() as w: w.delete_by_term('document_id', Document.objects.first().pk)\n"))
+    output = manage(archive_env, "check_index").stdout
+    assert "Repaired the search index" in output
+    assert "matches the database: 32 paragraphs" in manage(archive_env, "check_index").stdout
+
+
+def test_search_keeps_working_through_a_rebuild_killed_half_way(archive_env, tmp_path):
+    django_shell(archive_env, (
+        "from archive.models import Document, Paragraph\n"
+        "document = Document.objects.first()\n"
+        "Paragraph.objects.bulk_create(Paragraph(document=document, position=100 + i, anchor=f'x{i}', "
+        "text=f'Filler paragraph {i} about regional cooperation and maritime security.') for i in range(6000))\n"))
+    rebuild = subprocess.Popen([PYTHON, "manage.py", "check_index", "--rebuild"], cwd=ROOT, env=archive_env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    data_dir = Path(archive_env["ARCHIVE_DATA_DIR"])
+    deadline = time.monotonic() + 60
+    while not list(data_dir.glob("whoosh_index-build-*")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)
+    # Mid-rebuild: the live index still answers.
+    assert "South China Sea" in django_shell(archive_env, (
+        "from archive.search.query import run_search\n"
+        "print(run_search('\"South China Sea\"', {}, 'relevance', 1, 5).hits[0].text)"))
+    os.killpg(rebuild.pid, signal.SIGKILL)
+    rebuild.wait(timeout=30)
+    # After the kill: still the old, complete index (the rebuild was never swapped in).
+    output = django_shell(archive_env, (
+        "from archive.search.query import run_search\n"
+        "print(run_search('\"South China Sea\"', {}, 'relevance', 1, 5).count)"))
+    assert output.strip().endswith("2")
+    # A new rebuild cleans up and completes; the filler is then searchable.
+    manage(archive_env, "check_index", "--rebuild")
+    assert len(list(data_dir.glob("whoosh_index-build-*"))) == 1  # the live one only
+    assert "6000" in django_shell(archive_env, (
+        "from archive.search.query import run_search\nprint(run_search('Filler', {}, 'relevance', 1, 5).count)"))
