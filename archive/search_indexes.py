@@ -12,7 +12,6 @@ class ParagraphIndex(indexes.SearchIndex, indexes.Indexable):
     """One search document per paragraph; facets and display fields are copied in so hits need no queries."""
 
     text = indexes.CharField(document=True, model_attr="text")
-    text_exact = indexes.CharField(model_attr="text")  # unstemmed, for quoted phrases
     title = indexes.CharField(model_attr="document__title")
     document_id = indexes.IntegerField(model_attr="document_id")
     date = indexes.DateField(model_attr="document__meeting__start_date", null=True)
@@ -22,10 +21,6 @@ class ParagraphIndex(indexes.SearchIndex, indexes.Indexable):
     chair_country = indexes.FacetCharField(model_attr="document__meeting__chair_country")
     mode = indexes.FacetCharField()
     topics = indexes.MultiValueField()
-    # Searchable with series:, kind: and country: in a query.
-    series_text = indexes.CharField(model_attr="document__meeting__series__name")
-    kind_text = indexes.CharField(model_attr="document__kind")
-    country_text = indexes.CharField()
 
     # Stored only, for rendering a hit.
     label = indexes.CharField(model_attr="label", indexed=False)
@@ -49,10 +44,6 @@ class ParagraphIndex(indexes.SearchIndex, indexes.Indexable):
 
     def prepare_mode(self, paragraph):
         return paragraph.document.meeting.get_mode_display()
-
-    def prepare_country_text(self, paragraph):
-        meeting = paragraph.document.meeting
-        return " ".join(filter(None, [meeting.chair_country, meeting.country, meeting.city]))
 
     def prepare_topics(self, paragraph):
         text = paragraph.text.lower()

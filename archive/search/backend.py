@@ -25,6 +25,7 @@ import time
 from collections import OrderedDict
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from django.utils.encoding import force_str
 from haystack.backends import BaseEngine
@@ -35,7 +36,7 @@ from haystack.fields import FacetField
 from haystack.models import SearchResult
 from haystack.utils import get_identifier
 from whoosh import query as whoosh_query
-from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, StemFilter
+from whoosh.analysis import CharsetFilter, Filter, LowercaseFilter, RegexTokenizer, StemFilter
 from whoosh.fields import DATETIME, ID as WHOOSH_ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.lang.porter2 import stem
@@ -45,34 +46,69 @@ from whoosh.support.charset import accent_map
 from . import highlight as highlighting
 
 WRITER_TIMEOUT_SECONDS = 60
+SCHEMA_VERSION = "3"  # bump when the schema or analysis changes: check_index then rebuilds
+STEM_MARK = "~"
+# Fields the parser knows but that are never written: it rewrites them (see `rewrite`).
 EXACT_FIELD = "text_exact"
+FACET_QUERY_FIELDS = {"series_q": "series", "kind_q": "kind", "country_q": "chair_country"}
 # Words a user may put before a colon, and the fields they search.
-FIELD_ALIASES = {"series_text": ["series"], "kind_text": ["kind", "type"], "country_text": ["country", "chair"]}
+FIELD_ALIASES = {"series_q": ["series"], "kind_q": ["kind", "type"], "country_q": ["country", "chair"]}
 DOCSET_CACHE_SIZE = 256
+
+
+@lru_cache(maxsize=200_000)
+def stem_word(word):
+    return stem(word)
+
+
+class StemMarkFilter(Filter):
+    """Indexes each word as written (folded) and, at the same position, its stem marked with "~"
+    when the two differ: `cooperation` -> `cooperation`, `~cooper`. So one field answers both
+    exact phrases ("cooperation fund" as written) and stemmed words (`cooperate` finds
+    `cooperation` through `~cooper`). Queries are analyzed without the marks, then rewritten."""
+
+    is_morph = True
+
+    def __call__(self, tokens):
+        for token in tokens:
+            yield token
+            if token.mode != "query":
+                stemmed = stem_word(token.text)
+                if stemmed != token.text:
+                    word = token.text
+                    token.text = STEM_MARK + stemmed
+                    yield token
+                    token.text = word
 
 
 def exact_analyzer():
     return RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map)
 
 
+def text_analyzer():
+    return exact_analyzer() | StemMarkFilter()
+
+
 def stemmed_analyzer():
     return exact_analyzer() | StemFilter(stemfn=stem)
 
 
-def searchable_text(stored=False):
-    return TEXT(stored=stored, analyzer=stemmed_analyzer(), multitoken_query="phrase")
-
-
 # Fields whose Whoosh type is chosen by name; the rest follow the haystack field's type.
 NAMED_FIELDS = {
-    EXACT_FIELD: lambda: TEXT(analyzer=exact_analyzer(), multitoken_query="phrase"),
-    "title": lambda: searchable_text(stored=True),
-    "series_text": searchable_text,
-    "kind_text": searchable_text,
-    "country_text": searchable_text,
+    "title": lambda: TEXT(analyzer=stemmed_analyzer(), phrase=False),
     "topics": lambda: KEYWORD(stored=True, commas=True, lowercase=False, scorable=False),
     "document_id": lambda: NUMERIC(stored=True, numtype=int, bits=64),
 }
+QUERY_ONLY_FIELDS = {EXACT_FIELD: lambda: TEXT(analyzer=exact_analyzer(), multitoken_query="phrase"),
+                     **{name: lambda: TEXT(analyzer=exact_analyzer(), multitoken_query="phrase")
+                        for name in FACET_QUERY_FIELDS}}
+
+
+def stem_terms(fieldname, word):
+    """Every indexed form of a word that stems like `word`."""
+    stemmed = stem_word(word)
+    return whoosh_query.Or([whoosh_query.Term(fieldname, stemmed), whoosh_query.Term(fieldname, STEM_MARK + stemmed)])
+
 
 _lock_depth = threading.local()
 
@@ -145,7 +181,7 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
             name = field.index_fieldname
             if field.document:
                 content_field_name = name
-                schema[name] = searchable_text(stored=True)
+                schema[name] = TEXT(stored=True, analyzer=text_analyzer(), multitoken_query="phrase")
             elif name in NAMED_FIELDS:
                 schema[name] = NAMED_FIELDS[name]()
             elif isinstance(field, FacetField):
@@ -155,11 +191,15 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
             elif field.field_type in ("date", "datetime"):
                 schema[name] = DATETIME(stored=True, sortable=True)
             else:
-                schema[name] = searchable_text(stored=True)
+                schema[name] = TEXT(stored=True, analyzer=stemmed_analyzer())
+        for name, make in QUERY_ONLY_FIELDS.items():
+            schema[name] = make()
         return content_field_name, Schema(**schema)
 
     def setup(self):
         super().setup()
+        if self.index.doc_count() == 0 and not os.path.exists(self.schema_version_file()):
+            self.mark_schema_version(os.path.realpath(self.path))
         parser = QueryParser(self.content_field_name, schema=self.schema)
         parser.remove_plugin_class(PhrasePlugin)
         parser.add_plugin(ExactPhrasePlugin())
@@ -235,6 +275,21 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
 
     # Rebuilds beside the live index
 
+    def schema_version_file(self, folder=None):
+        return os.path.join(folder or os.path.realpath(self.path), "archive_schema_version")
+
+    def mark_schema_version(self, folder):
+        with open(self.schema_version_file(folder), "w") as handle:
+            handle.write(SCHEMA_VERSION)
+
+    def schema_is_current(self):
+        """Whether the live index was built with this version of the schema and analysis."""
+        try:
+            with open(self.schema_version_file()) as handle:
+                return handle.read().strip() == SCHEMA_VERSION
+        except FileNotFoundError:
+            return False
+
     def new_build(self):
         """A fresh, empty index in a folder beside the live one."""
         if not self.setup_complete:
@@ -246,6 +301,7 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
                 shutil.rmtree(stale, ignore_errors=True)
         folder = os.path.join(parent, f"{base}-build-{time.strftime('%Y%m%d%H%M%S')}-{os.getpid()}")
         os.makedirs(folder)
+        self.mark_schema_version(folder)
         return FileStorage(folder).create_index(self.schema), folder
 
     def swap_in(self, folder):
@@ -306,7 +362,38 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
     def parse(self, query_string):
         if not self.setup_complete:
             self.setup()
-        return self.parser.parse(force_str(query_string))
+        return self.rewrite(self.parser.parse(force_str(query_string)))
+
+    def rewrite(self, query):
+        """Parsed query -> what the index holds: plain words match every form of their stem, quoted
+        words only themselves; series:, kind: and country: become their facet values."""
+        text = self.content_field_name
+
+        def fix(node):
+            fieldname = getattr(node, "fieldname", None)
+            if type(node) is whoosh_query.Term:
+                if fieldname == text:
+                    return stem_terms(text, node.text)
+                if fieldname == EXACT_FIELD:
+                    return whoosh_query.Term(text, node.text, boost=node.boost)
+            if isinstance(node, whoosh_query.Phrase) and fieldname in (text, EXACT_FIELD):
+                return whoosh_query.Phrase(text, node.words, slop=node.slop, boost=node.boost)
+            if isinstance(node, (whoosh_query.Term, whoosh_query.Phrase)) and fieldname in FACET_QUERY_FIELDS:
+                words = node.words if isinstance(node, whoosh_query.Phrase) else [node.text]
+                return self.facet_value_query(FACET_QUERY_FIELDS[fieldname], words)
+            if fieldname == EXACT_FIELD and hasattr(node, "text"):  # "word*" inside quotes
+                node = node.copy()
+                node.fieldname = text
+            return node
+
+        return query.accept(fix) if query is not None else None
+
+    def facet_value_query(self, field, words):
+        """Paragraphs whose facet value contains all these words: `series:dialogue`."""
+        analyzer = self.schema[EXACT_FIELD].analyzer
+        values = [value for value in self.value_sets(field)
+                  if set(words) <= {token.text for token in analyzer(value)}]
+        return whoosh_query.Or([whoosh_query.Term(field, value) for value in values]) if values else whoosh_query.NullQuery
 
     def docset(self, query):
         """Document numbers matching `query`, cached for the life of the searcher."""
@@ -415,8 +502,7 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
                 "spelling_suggestion": suggestion}
 
     def spans(self, text, spec):
-        return highlighting.matched_spans(text, spec, self.schema[self.content_field_name].analyzer,
-                                       self.schema[EXACT_FIELD].analyzer)
+        return highlighting.matched_spans(text, spec, self.schema[EXACT_FIELD].analyzer, stem_word)
 
     def highlight_whole(self, text, query_string):
         """The whole text, sanitized, with what `query_string` matched `<mark>`ed."""
@@ -453,7 +539,7 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
     def create_spelling_suggestion(self, query_string):
         """Corrections for the words the index does not know; None when there is nothing to correct."""
         searcher = self.current_searcher()
-        corrector = searcher.corrector(EXACT_FIELD)
+        corrector = searcher.corrector(self.content_field_name)
         analyzer = self.schema[EXACT_FIELD].analyzer
         words, changed = [], False
         for word in force_str(query_string).split():
@@ -462,8 +548,9 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
                 words.append(word)
                 continue
             tokens = [token.text for token in analyzer(bare)]
-            known = all(searcher.doc_frequency(EXACT_FIELD, token) for token in tokens)
-            suggestions = [] if known else corrector.suggest(tokens[0] if tokens else bare.lower(), limit=1)
+            known = all(searcher.doc_frequency(self.content_field_name, token) for token in tokens)
+            suggestions = [] if known else [
+                s for s in corrector.suggest(tokens[0] if tokens else bare.lower(), limit=5) if not s.startswith(STEM_MARK)][:1]
             if suggestions:
                 words.append(word.replace(bare, suggestions[0]))
                 changed = True

@@ -2,8 +2,8 @@
 
 Whoosh's own highlighter marks every query word anywhere, re-stems with a fixed analyzer
 and cannot tell a phrase from its words. This one tokenizes the text once with the index's
-own analyzers, marks single words by their stem (as the `text` field matched them) and
-phrases by their exact words in order (as the `text_exact` field matched them).
+own analyzer, marks plain words by their stem and quoted phrases by their exact words in
+order, as the index matched them.
 """
 
 import html
@@ -19,36 +19,36 @@ CONTEXT_BEFORE = 90
 
 @dataclass
 class MatchSpec:
-    stems: set = field(default_factory=set)  # terms of the stemmed `text` field
-    words: set = field(default_factory=set)  # exact (folded, unstemmed) single words
-    phrases: list = field(default_factory=list)  # (words, slop, whether the words are stems)
+    stems: set = field(default_factory=set)  # mark words with these stems
+    words: set = field(default_factory=set)  # mark these exact (folded, unstemmed) words
+    phrases: list = field(default_factory=list)  # (exact words, slop)
 
     def __bool__(self):
         return bool(self.stems or self.words or self.phrases)
 
 
-def match_spec(query, reader, stemmed_field="text", exact_field="text_exact") -> MatchSpec:
-    """What to mark, read from a parsed query; wildcards are expanded against the index."""
+def match_spec(query, reader, fieldname="text", stem_mark="~") -> MatchSpec:
+    """What to mark, read from a rewritten query; wildcards are expanded against the index."""
     spec = MatchSpec()
     negated = set()
     for node in iterate(query):
         if isinstance(node, whoosh_query.Not):
             negated.update(id(leaf) for leaf in node.leaves())
     for leaf in query.leaves():
-        if id(leaf) in negated:
+        if id(leaf) in negated or getattr(leaf, "fieldname", None) != fieldname:
             continue
-        if isinstance(leaf, whoosh_query.Phrase) and leaf.fieldname in (exact_field, stemmed_field):
-            spec.phrases.append((list(leaf.words), leaf.slop, leaf.fieldname == stemmed_field))
-        elif isinstance(leaf, (whoosh_query.Prefix, whoosh_query.Wildcard, whoosh_query.FuzzyTerm)):
-            for fieldname, text in leaf.existing_terms(reader, expand=True):
-                target = spec.stems if fieldname == stemmed_field else spec.words if fieldname == exact_field else None
-                if target is not None:
-                    target.add(text.decode("utf-8") if isinstance(text, bytes) else text)
-        elif isinstance(leaf, whoosh_query.Term):
-            if leaf.fieldname == stemmed_field:
-                spec.stems.add(leaf.text)
-            elif leaf.fieldname == exact_field:
+        if isinstance(leaf, whoosh_query.Phrase):
+            spec.phrases.append((list(leaf.words), leaf.slop))
+        elif type(leaf) is whoosh_query.Term:
+            if leaf.text.startswith(stem_mark):
+                spec.stems.add(leaf.text[len(stem_mark):])
+            else:
                 spec.words.add(leaf.text)
+        else:  # wildcards, prefixes, fuzzy terms: the words they matched
+            for _, text in leaf.existing_terms(reader, expand=True):
+                text = text.decode("utf-8") if isinstance(text, bytes) else text
+                if not text.startswith(stem_mark):
+                    spec.words.add(text)
     return spec
 
 
@@ -58,18 +58,12 @@ def iterate(query):
         yield from iterate(child)
 
 
-def matched_spans(text, spec, stemmed_analyzer, exact_analyzer):
-    """Character spans of the words the query matched, in order, overlapping ones merged."""
+def matched_spans(text, spec, exact_analyzer, stem):
+    """Character spans of the words the query matched, in order, neighbouring ones merged."""
     exact = [(t.startchar, t.endchar, t.text) for t in exact_analyzer(text, chars=True, mode="index")]
-    stems = [t.text for t in stemmed_analyzer(text, chars=True, mode="index")]
-    if len(stems) != len(exact):  # both share one tokenizer; a mismatch would misplace marks
-        stems = [None] * len(exact)
-    marked = set()
-    for i, (start, end, word) in enumerate(exact):
-        if word in spec.words or stems[i] in spec.stems:
-            marked.add(i)
-    for phrase, slop, stemmed in spec.phrases:
-        words = stems if stemmed else [word for _, _, word in exact]
+    words = [word for _, _, word in exact]
+    marked = {i for i, word in enumerate(words) if word in spec.words or (spec.stems and stem(word) in spec.stems)}
+    for phrase, slop in spec.phrases:
         n = len(phrase)
         for i, word in enumerate(words):
             if word != phrase[0]:

@@ -24,6 +24,7 @@ from haystack.signals import BaseSignalProcessor
 from .backend import index_lock
 
 log = logging.getLogger(__name__)
+REBUILD_PROCESSES = 2
 
 
 def get_backend():
@@ -108,7 +109,8 @@ def rebuild_index(progress=None):
         paragraphs = search_index.index_queryset()
         count = paragraphs.count()
         rows = paragraphs.iterator(chunk_size=2000)
-        writer = index.writer(limitmb=256)
+        # One indexing process per core, each writing a segment of its own.
+        writer = index.writer(procs=min(REBUILD_PROCESSES, os.cpu_count() or 1), limitmb=128, multisegment=True)
         try:
             for paragraph in progress(rows, count) if progress else rows:
                 fields = backend.prepare(search_index, paragraph)
@@ -117,7 +119,7 @@ def rebuild_index(progress=None):
         except BaseException:
             writer.cancel()
             raise
-        writer.commit(optimize=True)
+        writer.commit()
         with index_lock(backend.path):
             # Changes saved while the new index was being built.
             later = PendingIndexUpdate.objects.filter(pk__gt=started_after)

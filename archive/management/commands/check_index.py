@@ -13,7 +13,10 @@ class Command(BaseCommand):
 
     def handle(self, rebuild=False, **options):
         backend = get_backend()
-        if rebuild or (backend.document_count() == 0 and Paragraph.objects.exists()):
+        outdated = not backend.schema_is_current()
+        if rebuild or outdated or (backend.document_count() == 0 and Paragraph.objects.exists()):
+            if outdated and not rebuild:
+                self.stdout.write("The search index was built by an earlier version of the archive.")
             count = rebuild_index(progress=self.progress)
             self.stdout.write(f"Rebuilt the search index: {count} paragraphs.")
             return
