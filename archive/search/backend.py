@@ -44,6 +44,7 @@ from whoosh.qparser import FieldAliasPlugin, PhrasePlugin, QueryParser
 from whoosh.support.charset import accent_map
 
 from . import highlight as highlighting
+from .bitmaps import Bitmaps, BitmapSet, SegmentCache, docnums_of
 
 WRITER_TIMEOUT_SECONDS = 60
 SCHEMA_VERSION = "3"  # bump when the schema or analysis changes: check_index then rebuilds
@@ -167,6 +168,9 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
         self._searcher_signature = None
         self._docsets = OrderedDict()
         self._value_sets = {}
+        self._bitmaps = None
+        self._date_order = {}
+        self._segment_cache = SegmentCache()
 
     # Schema and parser
 
@@ -333,16 +337,32 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
         if self._searcher is not None:
             self._searcher.close()
         self._searcher, self._searcher_signature = None, None
+        self._reset_caches()
+
+    def _reset_caches(self):
         self._docsets.clear()
         self._value_sets.clear()
+        self._bitmaps = None
+        self._date_order = {}
 
     def current_searcher(self):
-        """The process's long-lived searcher, reopened when the index on disk has changed."""
+        """The process's long-lived searcher, refreshed when the index on disk has changed.
+
+        A refresh keeps the readers (and cached bitmaps) of segments that did not change; a
+        rebuild swapped in under the same path is opened afresh.
+        """
         if not self.setup_complete:
             self.setup()
         signature = self._index_signature()
-        if self._searcher is None or signature != self._searcher_signature:
-            self._close_searcher()
+        if self._searcher is not None and signature != self._searcher_signature:
+            if signature is not None and signature[0] == self._searcher_signature[0]:
+                self._searcher = self._searcher.refresh()
+                self._searcher_signature = signature
+                self._reset_caches()
+            else:
+                self._close_searcher()
+                self._segment_cache = SegmentCache()
+        if self._searcher is None:
             if signature is None:
                 self.setup()
                 signature = self._index_signature()
@@ -350,6 +370,12 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
             self._searcher = self.index.searcher()
             self._searcher_signature = signature
         return self._searcher
+
+    def bitmaps(self):
+        searcher = self.current_searcher()
+        if self._bitmaps is None:
+            self._bitmaps = Bitmaps(searcher, self._segment_cache)
+        return self._bitmaps
 
     def document_count(self):
         return self.current_searcher().doc_count()
@@ -395,30 +421,53 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
                   if set(words) <= {token.text for token in analyzer(value)}]
         return whoosh_query.Or([whoosh_query.Term(field, value) for value in values]) if values else whoosh_query.NullQuery
 
-    def docset(self, query):
-        """Document numbers matching `query`, cached for the life of the searcher."""
-        searcher = self.current_searcher()
+    def docset(self, query) -> int:
+        """Bitmap of the documents matching `query`, cached for the life of the searcher."""
+        bitmaps = self.bitmaps()
         key = repr(query)
         if key in self._docsets:
             self._docsets.move_to_end(key)
             return self._docsets[key]
-        docs = frozenset(searcher.docs_for_query(query))
-        self._docsets[key] = docs
+        bits = self._docsets[key] = bitmaps.of(query)
         if len(self._docsets) > DOCSET_CACHE_SIZE:
             self._docsets.popitem(last=False)
-        return docs
+        return bits
 
     def value_sets(self, field):
-        """{facet value: document numbers} for one facet field, built once per searcher."""
+        """{facet value: bitmap of its documents} for one facet field."""
         if field not in self._value_sets:
-            searcher = self.current_searcher()
-            reader = searcher.reader()
+            bitmaps = self.bitmaps()
+            reader = self.current_searcher().reader()
+            values = list(reader.lexicon(field)) if field in reader.indexed_field_names() else []
             self._value_sets[field] = {
-                term.decode("utf-8") if isinstance(term, bytes) else term:
-                    frozenset(searcher.docs_for_query(whoosh_query.Term(field, term)))
-                for term in reader.lexicon(field)
-            } if field in reader.indexed_field_names() else {}
+                (value.decode("utf-8") if isinstance(value, bytes) else value): bitmaps.term(field, value)
+                for value in values
+            }
         return self._value_sets[field]
+
+    def ordered(self, hits, sort_by, limit):
+        """The first `limit` hits in date order (newest first for "-date"), hits without a date last."""
+        field = sort_by.lstrip("-")
+        reverse = sort_by.startswith("-")
+        if sort_by not in self._date_order:
+            searcher = self.current_searcher()
+            values = list(searcher.reader().column_reader(field)) if searcher.reader().has_column(field) else []
+            present = [d for d, v in enumerate(values) if v]
+            present.sort(key=lambda d: values[d], reverse=reverse)
+            missing = [d for d, v in enumerate(values) if not v]
+            self._date_order[sort_by] = present + missing
+        order = self._date_order[sort_by]
+        if hits.bit_count() < len(order) // 8:  # few hits: sort just those
+            rank = {d: i for i, d in enumerate(order)} if "rank" not in self._date_order else self._date_order["rank"]
+            self._date_order.setdefault("rank", rank)
+            return sorted(docnums_of(hits), key=lambda d: rank.get(d, len(rank)))[:limit]
+        found = []
+        for docnum in order:
+            if hits >> docnum & 1:
+                found.append(docnum)
+                if len(found) == limit:
+                    break
+        return found
 
     def narrow_queries_by_field(self, narrow_queries):
         """{field: Whoosh query} from narrows made by `facet_narrow`, `range_narrow` or in query syntax."""
@@ -441,6 +490,7 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
         return {field: whoosh_query.And(queries) if len(queries) > 1 else queries[0] for field, queries in by_field.items()}
 
     def filter_docs(self, narrows, except_field=None):
+        """Bitmap of the documents all narrows (but one facet's) allow; None when nothing narrows."""
         docs = None
         for field, narrow in narrows.items():
             if field != except_field:
@@ -454,7 +504,7 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
             if field in narrows:  # a facet's own choice must not hide its other values
                 others = self.filter_docs(narrows, except_field=field)
                 base = matched if others is None else matched & others
-            values = [(value, len(base & docs)) for value, docs in self.value_sets(field).items()]
+            values = [(value, (base & docs).bit_count()) for value, docs in self.value_sets(field).items()]
             counts[field] = sorted(((v, c) for v, c in values if c), key=lambda item: (-item[1], item[0]))
         return counts
 
@@ -479,25 +529,28 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
         end_offset = end_offset if end_offset is not None else start_offset + 20
         results = []
         if hits and end_offset > start_offset:
-            sort_field = sort_by[0].lstrip("-") if sort_by else None
-            top = searcher.search(query, limit=end_offset, filter=set(hits) if filter_docs is not None else None,
-                                  sortedby=sort_field, reverse=bool(sort_by and sort_by[0].startswith("-")),
-                                  terms=False)
+            if sort_by:
+                page = [(docnum, 0) for docnum in self.ordered(hits, sort_by[0], end_offset)[start_offset:]]
+            else:
+                top = searcher.search(query, limit=end_offset, terms=False,
+                                      filter=BitmapSet(hits) if filter_docs is not None else None)
+                page = [(hit.docnum, hit.score) for hit in top[start_offset:end_offset]]
             spec = highlighting.match_spec(query, searcher.reader()) if highlight else None
-            for hit in top[start_offset:end_offset]:
-                stored = dict(hit.fields())
+            for docnum, score in page:
+                stored = dict(searcher.stored_fields(docnum))
                 stored.pop(DJANGO_CT, None)
                 stored.pop(ID, None)
                 pk = stored.pop(DJANGO_ID)
                 if spec is not None:
                     text = stored.get(self.content_field_name, "")
                     stored["highlighted"] = highlighting.snippet(text, self.spans(text, spec))
-                stored["document_matches"] = len(hits & self.docset(whoosh_query.Term("document_id", stored["document_id"])))
-                results.append(SearchResult("archive", "paragraph", pk, hit.score or 0, **stored))
+                document = self.docset(whoosh_query.Term("document_id", stored["document_id"]))
+                stored["document_matches"] = (hits & document).bit_count()
+                results.append(SearchResult("archive", "paragraph", pk, score or 0, **stored))
         suggestion = None
         if not hits:
             suggestion = self.create_spelling_suggestion(spelling_query or query_string)
-        return {"results": results, "hits": len(hits),
+        return {"results": results, "hits": hits.bit_count(),
                 "facets": {"fields": self.facet_counts(matched, narrows, facets, hits), "dates": {}, "queries": {}},
                 "spelling_suggestion": suggestion}
 
@@ -526,7 +579,7 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
                                  for word, weight in key_terms])
         same_document = whoosh_query.Term("document_id", searcher.stored_fields(docnum)["document_id"])
         limit = end_offset or 10
-        top = searcher.search(query, limit=limit, mask=set(self.docset(same_document)), terms=False)
+        top = searcher.search(query, limit=limit, mask=BitmapSet(self.docset(same_document)), terms=False)
         results = []
         for hit in top[start_offset or 0:limit]:
             stored = dict(hit.fields())
