@@ -185,3 +185,20 @@ def test_reparse_reruns_the_importer_on_the_stored_original(admin_client):
     response = admin_client.post("/admin/archive/document/", {"action": "reparse_documents", "_selected_action": [document.pk]}, follow=True)
     assert "Re-parsed" in response.content.decode()
     assert "Ships sailed south" in document.paragraphs.get(number="2").text
+
+
+def test_pdf_and_word_uploads_are_read_like_imports(admin_client, tmp_path):
+    from .golden_builders import BUILDERS
+
+    BUILDERS["multipage.pdf"](tmp_path / "multipage.pdf")
+    BUILDERS["headings.docx"](tmp_path / "headings.docx")
+    files = [SimpleUploadedFile(name, (tmp_path / name).read_bytes()) for name in ("multipage.pdf", "headings.docx")]
+    review = admin_client.post(UPLOAD_URL, {"files": files})
+    page = review.content.decode()
+    assert "multipage.pdf <small>(pdf)</small>" in page and "headings.docx <small>(docx)</small>" in page
+    assert "lines removed as page furniture" in page
+    admin_client.post(UPLOAD_URL, review_data(review))
+    pdf = Document.objects.get(sources__name="multipage.pdf")
+    assert pdf.title == "Chairman’s Statement of the 20th ASEAN-ROK Summit"
+    assert not pdf.paragraphs.filter(text__contains="Page 2 of").exists()
+    assert Document.objects.get(sources__name="headings.docx").paragraphs.exclude(heading="").exists()
