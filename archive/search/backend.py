@@ -47,8 +47,21 @@ from . import highlight as highlighting
 from .bitmaps import Bitmaps, BitmapSet, SegmentCache, docnums_of
 
 WRITER_TIMEOUT_SECONDS = 60
-SCHEMA_VERSION = "3"  # bump when the schema or analysis changes: check_index then rebuilds
+SCHEMA_VERSION = "4"  # bump when the schema or analysis changes: check_index then rebuilds
 STEM_MARK = "~"
+PAIR_MARK = "^"
+# Words so frequent that a phrase made of them would have to check word positions in most paragraphs.
+# Each adjacent pair of them is also indexed as one term (`^of_the`), so such phrases are found directly.
+COMMON_WORDS = frozenset("""
+a about across after against all also an and any are as at be been both but by can could for from further
+had has have he her his i in into is it its made make may more most must new not of on one or other our out over
+s said shall she should since so such than that the their them there these they this those through to towards
+under up upon us very was we were which while who will with within would year years
+asean asia korea korean rok republic leaders ministers meeting summit dialogue cooperation development
+regional region plan action support partnership implementation member states community economic security
+peace stability welcomed noted agreed looked forward including further strengthen enhance sides both
+international mutual joint people centre center fund work progress
+""".split())
 # Fields the parser knows but that are never written: it rewrites them (see `rewrite`).
 EXACT_FIELD = "text_exact"
 FACET_QUERY_FIELDS = {"series_q": "series", "kind_q": "kind", "country_q": "chair_country"}
@@ -62,24 +75,61 @@ def stem_word(word):
     return stem(word)
 
 
+def pair_term(first, second):
+    return f"{PAIR_MARK}{first}_{second}"
+
+
+def indexed_pair(first, second):
+    """The pair term the index holds for two adjacent words, or None."""
+    return pair_term(first, second) if first in COMMON_WORDS and second in COMMON_WORDS else None
+
+
+def ranking_query(query, reader):
+    """The query to rank hits by: a phrase is ranked by its rarest word or pair, as the hits
+    already hold the phrase and reading the rarest postings is cheapest."""
+    def unphrase(node):
+        # Negations only narrow, and the hits already apply them; ranking by them would be wrong.
+        if isinstance(node, whoosh_query.Not):
+            return whoosh_query.Every()
+        if isinstance(node, whoosh_query.AndNot):
+            return node.a
+        if isinstance(node, whoosh_query.And):
+            kept = [child for child in node.subqueries if not isinstance(child, whoosh_query.Every)]
+            return whoosh_query.And(kept) if kept else whoosh_query.Every()
+        if isinstance(node, whoosh_query.Phrase):
+            words = list(node.words)
+            pairs = [indexed_pair(a, b) for a, b in zip(words, words[1:])] if node.slop <= 1 else []
+            terms = [term for term in [*pairs, *words] if term]
+            return whoosh_query.Term(node.fieldname, min(terms, key=lambda t: reader.doc_frequency(node.fieldname, t)))
+        return node
+    return query.accept(unphrase) if not isinstance(query, whoosh_query.Not) else whoosh_query.Every()
+
+
 class StemMarkFilter(Filter):
     """Indexes each word as written (folded) and, at the same position, its stem marked with "~"
     when the two differ: `cooperation` -> `cooperation`, `~cooper`. So one field answers both
     exact phrases ("cooperation fund" as written) and stemmed words (`cooperate` finds
-    `cooperation` through `~cooper`). Queries are analyzed without the marks, then rewritten."""
+    `cooperation` through `~cooper`). Two adjacent common words also give a pair term (`^of_the`).
+    Queries are analyzed without the marks, then rewritten."""
 
     is_morph = True
 
     def __call__(self, tokens):
+        previous = None
         for token in tokens:
             yield token
-            if token.mode != "query":
-                stemmed = stem_word(token.text)
-                if stemmed != token.text:
-                    word = token.text
-                    token.text = STEM_MARK + stemmed
-                    yield token
-                    token.text = word
+            if token.mode == "query":
+                continue
+            word = token.text
+            stemmed = stem_word(word)
+            if stemmed != word:
+                token.text = STEM_MARK + stemmed
+                yield token
+            if previous in COMMON_WORDS and word in COMMON_WORDS:
+                token.text = pair_term(previous, word)
+                yield token
+            token.text = word
+            previous = word
 
 
 def exact_analyzer():
@@ -374,7 +424,7 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
     def bitmaps(self):
         searcher = self.current_searcher()
         if self._bitmaps is None:
-            self._bitmaps = Bitmaps(searcher, self._segment_cache)
+            self._bitmaps = Bitmaps(searcher, self._segment_cache, indexed_pair)
         return self._bitmaps
 
     def document_count(self):
@@ -532,8 +582,9 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
             if sort_by:
                 page = [(docnum, 0) for docnum in self.ordered(hits, sort_by[0], end_offset)[start_offset:]]
             else:
-                top = searcher.search(query, limit=end_offset, terms=False,
-                                      filter=BitmapSet(hits) if filter_docs is not None else None)
+                ranking = ranking_query(query, searcher.reader())
+                top = searcher.search(ranking, limit=end_offset, terms=False,
+                                      filter=BitmapSet(hits) if filter_docs is not None or ranking != query else None)
                 page = [(hit.docnum, hit.score) for hit in top[start_offset:end_offset]]
             spec = highlighting.match_spec(query, searcher.reader()) if highlight else None
             for docnum, score in page:

@@ -80,9 +80,10 @@ class SegmentCache:
 class Bitmaps:
     """Bitmaps over one searcher's documents, built from per-segment bitmaps."""
 
-    def __init__(self, searcher, cache: SegmentCache):
+    def __init__(self, searcher, cache: SegmentCache, pair_term=None):
         self.searcher = searcher
         self.cache = cache
+        self.pair_term = pair_term  # (word, word) -> the term indexing them as a pair, or None
         self.size = searcher.doc_count_all()
         subsearchers = searcher.subsearchers or [(searcher, 0)]
         self.segments = []
@@ -140,13 +141,51 @@ class Bitmaps:
         if type(query) is whoosh_query.Every:
             return self.all
         if isinstance(query, whoosh_query.Phrase):
-            # Only documents with every word can hold the phrase: check positions in those alone.
-            candidates = self.all
-            for word in query.words:
-                candidates &= self.of(whoosh_query.Term(query.fieldname, word))
-                if not candidates:
-                    return 0
-            if len(query.words) == 1:
-                return candidates
-            return bitmap_of((d for d in self.searcher.docs_for_query(query) if candidates >> d & 1), self.size)
+            return self.phrase(query)
         return self.generic(query)
+
+    def phrase(self, query):
+        """Only documents with every word (and every indexed pair of common words) can hold the
+        phrase: word positions are checked in those alone, and a two-word pair needs no check."""
+        field, words = query.fieldname, list(query.words)
+        candidates = self.all
+        pairs = [self.pair_term(*pair) for pair in zip(words, words[1:])] if self.pair_term and query.slop <= 1 else []
+        pairs = [pair for pair in pairs if pair]
+        for term in [*pairs, *words]:
+            candidates &= self.of(whoosh_query.Term(field, term))
+            if not candidates:
+                return 0
+        if len(words) == 1 or (len(words) == 2 and pairs):
+            return candidates
+        return self.verify_phrase(field, words, query.slop, candidates)
+
+    def verify_phrase(self, field, words, slop, candidates):
+        found = []
+        for reader, offset, key, live in self.segments:
+            segment_candidates = (candidates >> offset) & live
+            if not segment_candidates:
+                continue
+            texts = [self.searcher.schema[field].to_bytes(word) for word in words]
+            if any((field, text) not in reader for text in texts):
+                continue
+            matchers = [reader.postings(field, text) for text in texts]
+            for docnum in docnums_of(segment_candidates):
+                positions = []
+                for matcher in matchers:
+                    matcher.skip_to(docnum)
+                    if not matcher.is_active() or matcher.id() != docnum:
+                        break
+                    positions.append(set(matcher.value_as("positions")))
+                else:
+                    if phrase_in(positions, slop):
+                        found.append(docnum + offset)
+        return bitmap_of(found, self.size)
+
+
+def phrase_in(positions, slop):
+    """Whether words occur in order, each within `slop` positions of the one before."""
+    def follows(index, position):
+        if index == len(positions):
+            return True
+        return any(position < p <= position + slop and follows(index + 1, p) for p in positions[index])
+    return any(follows(1, start) for start in positions[0])
