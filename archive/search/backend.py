@@ -508,8 +508,9 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
             self._date_order[sort_by] = present + missing
         order = self._date_order[sort_by]
         if hits.bit_count() < len(order) // 8:  # few hits: sort just those
-            rank = {d: i for i, d in enumerate(order)} if "rank" not in self._date_order else self._date_order["rank"]
-            self._date_order.setdefault("rank", rank)
+            if (sort_by, "rank") not in self._date_order:
+                self._date_order[sort_by, "rank"] = {docnum: i for i, docnum in enumerate(order)}
+            rank = self._date_order[sort_by, "rank"]
             return sorted(docnums_of(hits), key=lambda d: rank.get(d, len(rank)))[:limit]
         found = []
         for docnum in order:
