@@ -26,7 +26,6 @@ DAY_MONTH_YEAR = re.compile(DAY + END_DAY + r"\s+" + MONTH + r",?\s+(?P<year>\d{
 MONTH_DAY_YEAR = re.compile(r"\b" + MONTH + r"\s+" + DAY + END_DAY + r",?\s+(?P<year>\d{4})\b", re.I)
 NUMERIC_DATE = re.compile(r"(?<!\d)(?P<day>\d{1,2})[-/.](?P<month>\d{1,2})[-/.](?P<year>\d{4})(?!\d)")
 ISO_DATE = re.compile(r"(?<!\d)(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})(?!\d)")
-DATE_ONLY_LINE = re.compile(r"^[\s\w,.:/–-]{0,60}$")
 # "JAKARTA, 26 August 2020 –Today, ..." opens a press release.
 DATELINE = re.compile(
     r"^(?P<city>[A-Z][A-Za-z .'-]{1,40}?)(?:,\s*[A-Z][A-Za-z .'-]{1,30}?)?,\s+"

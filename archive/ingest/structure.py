@@ -34,7 +34,7 @@ ROMAN = re.compile(r"^[ivxl]+$")
 SENTENCE_END = re.compile(r"[.!?;:)\]\"”’]$")
 # Prefixes that keep their hyphen when a line break falls after them ("self-\nreliance").
 HYPHEN_PREFIXES = {"self", "non", "co", "cross", "inter", "multi", "post", "pre", "anti", "sub", "well", "long",
-                   "short", "high", "low", "mid", "people", "year", "long", "two", "three", "five", "all", "ex"}
+                   "short", "high", "low", "mid", "people", "year", "two", "three", "five", "all", "ex"}
 ONE_PARAGRAPH_PER_LINE_MIN_LENGTH = 150
 HEADING_MAX_WORDS = 14
 SMALL_WORDS = {"a", "an", "and", "the", "of", "on", "in", "for", "to", "with", "at", "by", "or", "between", "from",
