@@ -13,8 +13,8 @@ class ParagraphIndex(indexes.SearchIndex, indexes.Indexable):
 
     text = indexes.CharField(document=True, model_attr="text")
     title = indexes.CharField(model_attr="document__title")
-    document_id = indexes.IntegerField(model_attr="document_id")
-    date = indexes.DateField(model_attr="document__meeting__start_date", null=True)
+    document_id = indexes.CharField(model_attr="document_id")
+    date = indexes.CharField(null=True)  # YYYYMMDD: sorts and ranges as text
     year = indexes.FacetCharField()
     series = indexes.FacetCharField(model_attr="document__meeting__series__name")
     kind = indexes.FacetCharField(model_attr="document__kind")
@@ -38,6 +38,10 @@ class ParagraphIndex(indexes.SearchIndex, indexes.Indexable):
 
     def index_queryset(self, using=None):
         return Paragraph.objects.select_related("document__meeting__series").order_by("document_id", "position")
+
+    def prepare_date(self, paragraph):
+        day = paragraph.document.meeting.start_date
+        return f"{day:%Y%m%d}" if day else None
 
     def prepare_year(self, paragraph):
         return str(paragraph.document.year or "")

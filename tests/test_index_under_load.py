@@ -139,7 +139,7 @@ def test_check_index_repairs_drift(archive_env):
         "from archive.search.indexing import get_backend\n"
         "from archive.models import Document\n"
         "backend = get_backend()\n"
-        "with backend.writer() as w: w.delete_by_term('document_id', Document.objects.first().pk)\n"))
+        "with backend.writer() as w: w.delete_by_term('document_id', str(Document.objects.first().pk))\n"))
     output = manage(archive_env, "check_index").stdout
     assert "Repaired the search index" in output
     assert "matches the database: 32 paragraphs" in manage(archive_env, "check_index").stdout

@@ -24,7 +24,7 @@ import threading
 import time
 from collections import OrderedDict
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import lru_cache
 
 from django.utils.encoding import force_str
@@ -37,7 +37,7 @@ from haystack.models import SearchResult
 from haystack.utils import get_identifier
 from whoosh import query as whoosh_query
 from whoosh.analysis import CharsetFilter, Filter, LowercaseFilter, RegexTokenizer, StemFilter
-from whoosh.fields import DATETIME, ID as WHOOSH_ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.fields import DATETIME, ID as WHOOSH_ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.lang.porter2 import stem
 from whoosh.qparser import FieldAliasPlugin, PhrasePlugin, QueryParser
@@ -47,7 +47,7 @@ from . import highlight as highlighting
 from .bitmaps import Bitmaps, BitmapSet, SegmentCache, docnums_of
 
 WRITER_TIMEOUT_SECONDS = 60
-SCHEMA_VERSION = "4"  # bump when the schema or analysis changes: check_index then rebuilds
+SCHEMA_VERSION = "5"  # bump when the schema or analysis changes: check_index then rebuilds
 STEM_MARK = "~"
 PAIR_MARK = "^"
 # Words so frequent that a phrase made of them would have to check word positions in most paragraphs.
@@ -82,6 +82,11 @@ def pair_term(first, second):
 def indexed_pair(first, second):
     """The pair term the index holds for two adjacent words, or None."""
     return pair_term(first, second) if first in COMMON_WORDS and second in COMMON_WORDS else None
+
+
+def stored_date(value):
+    """A hit's date as stored (YYYYMMDD) -> datetime, as haystack's date fields give it."""
+    return datetime.strptime(value, "%Y%m%d") if value else None
 
 
 def ranking_query(query, reader):
@@ -148,7 +153,9 @@ def stemmed_analyzer():
 NAMED_FIELDS = {
     "title": lambda: TEXT(analyzer=stemmed_analyzer(), phrase=False),
     "topics": lambda: KEYWORD(stored=True, commas=True, lowercase=False, scorable=False),
-    "document_id": lambda: NUMERIC(stored=True, numtype=int, bits=64),
+    # Whole values as single terms: a NUMERIC or DATETIME field would index 16 terms per value.
+    "document_id": lambda: WHOOSH_ID(stored=True),
+    "date": lambda: WHOOSH_ID(stored=True, sortable=True),  # YYYYMMDD
 }
 QUERY_ONLY_FIELDS = {EXACT_FIELD: lambda: TEXT(analyzer=exact_analyzer(), multitoken_query="phrase"),
                      **{name: lambda: TEXT(analyzer=exact_analyzer(), multitoken_query="phrase")
@@ -290,7 +297,7 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
 
     def write_documents(self, writer, search_index, document_ids, paragraphs):
         for document_id in document_ids:
-            writer.delete_by_term("document_id", int(document_id))
+            writer.delete_by_term("document_id", str(document_id))
         for paragraph in paragraphs:
             fields = self.prepare(search_index, paragraph)
             if fields:
@@ -433,7 +440,7 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
     def indexed_paragraphs(self):
         """{paragraph id: document id} for everything in the index."""
         searcher = self.current_searcher()
-        return {int(fields[DJANGO_ID]): fields["document_id"] for fields in searcher.all_stored_fields()}
+        return {int(fields[DJANGO_ID]): int(fields["document_id"]) for fields in searcher.all_stored_fields()}
 
     def parse(self, query_string):
         if not self.setup_complete:
@@ -530,14 +537,12 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
             except ValueError:
                 by_field.setdefault("", []).append(self.parse(narrow))
                 continue
-            if isinstance(values, dict):
-                start = datetime.fromisoformat(values["from"]) if values.get("from") else None
-                end = datetime.fromisoformat(values["to"]) + timedelta(days=1, microseconds=-1) if values.get("to") else None
-                by_field.setdefault(field, []).append(whoosh_query.DateRange(field, start, end))
-            elif field == "document_id":
-                by_field.setdefault(field, []).append(whoosh_query.Or([whoosh_query.Term(field, int(v)) for v in values]))
+            if isinstance(values, dict):  # a date range, inclusive
+                start = values["from"].replace("-", "") if values.get("from") else None
+                end = values["to"].replace("-", "") if values.get("to") else None
+                by_field.setdefault(field, []).append(whoosh_query.TermRange(field, start, end))
             else:
-                by_field.setdefault(field, []).append(whoosh_query.Or([whoosh_query.Term(field, v) for v in values]))
+                by_field.setdefault(field, []).append(whoosh_query.Or([whoosh_query.Term(field, str(v)) for v in values]))
         return {field: whoosh_query.And(queries) if len(queries) > 1 else queries[0] for field, queries in by_field.items()}
 
     def filter_docs(self, narrows, except_field=None):
@@ -593,6 +598,7 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
                 stored.pop(DJANGO_CT, None)
                 stored.pop(ID, None)
                 pk = stored.pop(DJANGO_ID)
+                stored["date"] = stored_date(stored.get("date"))
                 if spec is not None:
                     text = stored.get(self.content_field_name, "")
                     stored["highlighted"] = highlighting.snippet(text, self.spans(text, spec))
@@ -638,6 +644,7 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
             pk = stored.pop(DJANGO_ID)
             stored.pop(DJANGO_CT, None)
             stored.pop(ID, None)
+            stored["date"] = stored_date(stored.get("date"))
             results.append(SearchResult("archive", "paragraph", pk, hit.score or 0, **stored))
         return {"results": results, "hits": len(results)}
 
