@@ -57,6 +57,13 @@ CITIES = {
     "Lao PDR": "Vientiane", "Malaysia": "Kuala Lumpur", "Myanmar": "Nay Pyi Taw", "Philippines": "Manila",
     "Singapore": "Singapore", "Thailand": "Bangkok", "Viet Nam": "Ha Noi",
 }
+def use_project(project_dir):
+    """Read the seeds and the series list from `project_dir` (the frozen copy being benchmarked)."""
+    global SEEDS_DIR, SERIES_FIXTURE
+    SEEDS_DIR = Path(project_dir) / "seeds"
+    SERIES_FIXTURE = Path(project_dir) / "fixtures" / "meeting_series.json"
+
+
 WORD = re.compile(r"[A-Za-z]+(?:[’'-][A-Za-z]+)*")
 
 

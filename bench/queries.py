@@ -9,15 +9,17 @@ Bands (df = number of paragraphs containing the word, N = corpus size):
 - two-term AND: both words taken from one real paragraph (so there is at least one hit),
   as frequent+frequent, frequent+mid and mid+rare;
 - phrases: 2–4 consecutive words of a real paragraph, banded by their exact phrase count in
-  FTS5: frequent ≥ max(10, 0.5 % of N); rare ≤ max(2, 0.005 % of N); mid in between.
+  FTS5's unstemmed table: frequent ≥ max(10, 0.5 % of N); rare ≤ max(2, 0.005 % of N); mid in
+  between.
 """
 
 import random
 import re
+from collections import Counter
 from dataclasses import dataclass
 
-PER_BAND = 70          # 3 bands -> 210 queries of each type
-WARMUP_PER_TYPE = 4
+PER_BAND = 70          # 3 bands -> 210 measured queries of each type
+WARMUP_PER_BAND = 2    # chosen the same way, run once before measuring, never measured
 STOP = set("""a an and are as at be been by for from has have in into is it its of on or our
 their this that to was we were which with s not also""".split())
 LETTERS = re.compile(r"^[A-Za-z]+$")
@@ -36,6 +38,11 @@ class Query:
         if self.type == "and":
             return " AND ".join(self.words)
         return '"' + " ".join(self.words) + '"'
+
+    @property
+    def fts5_table(self):
+        """The site searches quoted phrases in its unstemmed field; FTS5 does the same."""
+        return "para_exact" if self.type == "phrase" else "para_fts"
 
     @property
     def fts5(self):
@@ -66,21 +73,21 @@ def sample(rng, items, k):
     return rng.sample(items, k) if len(items) >= k else [rng.choice(items) for _ in range(k)]
 
 
-def singles(rng, bands):
+def singles(rng, bands, per_band):
     return [Query("single", band, (word,)) for band in ("frequent", "mid", "rare")
-            for word in sample(rng, bands[band], PER_BAND) if bands[band]]
+            for word in sample(rng, bands[band], per_band) if bands[band]]
 
 
 def paragraph_words(text):
     return [w.lower() for w in text.split() if LETTERS.match(w)]
 
 
-def and_pairs(rng, paragraphs, bands, max_tries=200_000):
+def and_pairs(rng, paragraphs, bands, per_band, max_tries=200_000):
     by_word = {w: band for band, words in bands.items() for w in words}
     wanted = {("frequent", "frequent"): [], ("frequent", "mid"): [], ("mid", "rare"): []}
     seen = set()
     for _ in range(max_tries):
-        if all(len(v) >= PER_BAND for v in wanted.values()):
+        if all(len(v) >= per_band for v in wanted.values()):
             break
         words = sorted(set(w for w in paragraph_words(rng.choice(paragraphs)[2]) if w in by_word))
         if len(words) < 2:
@@ -88,7 +95,7 @@ def and_pairs(rng, paragraphs, bands, max_tries=200_000):
         a, b = rng.sample(words, 2)
         key = tuple(sorted((by_word[a], by_word[b]), key=["frequent", "mid", "rare"].index))
         pair = tuple(sorted((a, b)))
-        if key in wanted and len(wanted[key]) < PER_BAND and pair not in seen:
+        if key in wanted and len(wanted[key]) < per_band and pair not in seen:
             seen.add(pair)
             # frequent word first, as a person would type it
             ordered = (a, b) if ["frequent", "mid", "rare"].index(by_word[a]) <= ["frequent", "mid", "rare"].index(by_word[b]) else (b, a)
@@ -96,14 +103,14 @@ def and_pairs(rng, paragraphs, bands, max_tries=200_000):
     return [q for queries in wanted.values() for q in queries]
 
 
-def phrases(rng, paragraphs, n, phrase_count, max_tries=50_000):
+def phrases(rng, paragraphs, n, phrase_count, per_band, max_tries=50_000):
     """Spans of 2–4 words; `phrase_count(words)` gives the exact count (from FTS5)."""
     freq_min = max(10, int(0.005 * n))
     rare_max = max(2, int(0.00005 * n))
     wanted = {"frequent": [], "mid": [], "rare": []}
     seen = set()
     for tries in range(max_tries):
-        if all(len(v) >= PER_BAND for v in wanted.values()):
+        if all(len(v) >= per_band for v in wanted.values()):
             break
         tokens = rng.choice(paragraphs)[2].split()
         length = rng.randint(2, 4)
@@ -119,7 +126,7 @@ def phrases(rng, paragraphs, n, phrase_count, max_tries=50_000):
         seen.add(words)
         count = phrase_count(words)
         band = "frequent" if count >= freq_min else "rare" if count <= rare_max else "mid"
-        if len(wanted[band]) < PER_BAND:
+        if len(wanted[band]) < per_band:
             wanted[band].append(Query("phrase", band, words))
     return [q for queries in wanted.values() for q in queries]
 
@@ -127,17 +134,17 @@ def phrases(rng, paragraphs, n, phrase_count, max_tries=50_000):
 def choose(corpus, df, phrase_count, seed):
     """(warm-up queries, measured queries); the measured ones shuffled so types interleave.
 
-    The warm-up runs a few of the measured queries once before measuring starts; Whoosh and
-    SQLite keep no result cache, so this only warms code paths, searchers and the page cache.
+    The warm-up queries are chosen like the measured ones but never measured, so no measured
+    query has been seen by either engine (the site's backend caches match sets per query).
     """
     rng = random.Random(f"queries-{seed}-{corpus.n_paragraphs}")
+    per_band = PER_BAND + WARMUP_PER_BAND
     bands = term_bands(df, corpus.n_paragraphs)
-    measured = singles(rng, bands) + and_pairs(rng, corpus.paragraphs, bands) + \
-        phrases(rng, corpus.paragraphs, corpus.n_paragraphs, phrase_count)
-    warm_rng = random.Random(f"warmup-{seed}")
-    warmup = []
-    for kind in ("single", "and", "phrase"):
-        pool = [q for q in measured if q.type == kind]
-        warmup += warm_rng.sample(pool, min(WARMUP_PER_TYPE, len(pool)))
+    chosen = singles(rng, bands, per_band) + and_pairs(rng, corpus.paragraphs, bands, per_band) + \
+        phrases(rng, corpus.paragraphs, corpus.n_paragraphs, phrase_count, per_band)
+    warmup, measured, taken = [], [], Counter()
+    for q in chosen:
+        taken[q.type, q.band] += 1
+        (warmup if taken[q.type, q.band] <= WARMUP_PER_BAND else measured).append(q)
     rng.shuffle(measured)
     return warmup, measured

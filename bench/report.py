@@ -76,14 +76,22 @@ def scale_table(result):
     corpus, build, update = result["corpus"], result["build"], result["update"]
     lines.append(f"=== {result['scale']:,} paragraphs: {corpus['documents']:,} documents, {corpus['meetings']:,} meetings, "
                  f"{corpus['words']:,} words; 'cooperation' in {corpus['cooperation_share']:.0%} of paragraphs ===")
+    lines.append(f"Project code {result.get('code', {}).get('combined')} (frozen copy)" +
+                 f"; backend query cache {result.get('query_cache_size')}; facets {result['facets']['site']}"
+                 + (f" (FTS5 does not mirror {result['facets']['fts5_not_mirrored']})"
+                    if result["facets"]["fts5_not_mirrored"] else ""))
+    if result.get("warning"):
+        lines.append(f"WARNING: {result['warning']}")
     w, f = build["whoosh"], build["fts5"]
     lines.append(f"Build  Whoosh rebuild_index {w['seconds']:.1f} s ({w['segments']} segment(s), {w['bytes'] / 1e6:.1f} MB)"
-                 f" | FTS5 {f['seconds']:.2f} s (read {f['read_seconds']:.2f} + index {f['index_seconds']:.2f}"
-                 f" + optimize {f['optimize_seconds']:.2f}; {f['bytes'] / 1e6:.1f} MB with metadata)"
+                 f" | FTS5 {f['seconds']:.2f} s (read {f['read_seconds']:.2f} + topics {f.get('topics_seconds', 0):.2f}"
+                 f" + index {f['index_seconds']:.2f}"
+                 f" + optimize {f['optimize_seconds']:.2f}; {f['bytes'] / 1e6:.1f} MB, both tables and metadata)"
                  f" | Whoosh/FTS5 {fmt_x(build['ratio'])}")
     lines.append(f"Update  edit one paragraph -> searchable, {update['n']} edits: p50 {fmt_ms(update['p50_ms'])} ms,"
                  f" p95 {fmt_ms(update['p95_ms'])} ms (save+commit+index write p50 {fmt_ms(update['save_commit_index_p50_ms'])},"
-                 f" first search p50 {fmt_ms(update['search_p50_ms'])}); index after edits: {update['segments_after']} segment(s)")
+                 f" first search p50 {fmt_ms(update['search_p50_ms'])}); then the first results page p50"
+                 f" {fmt_ms(update.get('first_page_p50_ms'))} ms; index after edits: {update['segments_after']} segment(s)")
     header = (f"{'':19} {'n':>4} {'hits':>7} | {'Whoosh p50':>10} {'p95':>8} | {'FTS5 p50':>9} {'p95':>8} |"
               f" {'p50×':>6} {'p95×':>6} | {'same n':>6}")
     for measure, title in MEASURES.items():
@@ -119,7 +127,7 @@ def markdown_summary(results):
 COLORS = {"single": "#1f77b4", "and": "#d62728", "phrase": "#2ca02c"}
 
 
-def latency_svg(results, width=760, height=480):
+def latency_svg(results, width=900, height=500):
     """Page p95 against corpus size, log-log; Whoosh solid, FTS5 dashed, one colour per query type."""
     points = []  # (type, engine, [(n, ms)])
     for kind in TYPES:
@@ -135,7 +143,7 @@ def latency_svg(results, width=760, height=480):
     y_lo, y_hi = 10 ** math.floor(math.log10(min(ys))), 10 ** math.ceil(math.log10(max(ys)))
     if y_lo == y_hi:
         y_hi *= 10
-    left, right, top, bottom = 80, 200, 40, 60
+    left, right, top, bottom = 80, 260, 40, 60
     pw, ph = width - left - right, height - top - bottom
 
     def px(n):
@@ -164,6 +172,8 @@ def latency_svg(results, width=760, height=480):
         decade *= 10
     for n in sorted({r["scale"] for r in results}):
         svg.append(f'<line x1="{px(n):.1f}" y1="{top + ph}" x2="{px(n):.1f}" y2="{top + ph + 5}" stroke="#333"/>')
+        if math.log10(n) % 1:  # decades are labelled already
+            svg.append(f'<text x="{px(n):.1f}" y="{top + ph + 18}" text-anchor="middle" fill="#555">{n:,}</text>')
     decade = y_lo
     while decade <= y_hi:
         for m in range(1, 10):

@@ -18,6 +18,7 @@ import platform
 import pstats
 import random
 import shutil
+import signal
 import sqlite3
 import statistics
 import subprocess
@@ -31,6 +32,7 @@ RESULTS = BENCH / "results"
 sys.path.insert(0, str(BENCH))
 
 import report  # noqa: E402
+import whoosh_side  # noqa: E402  (imports nothing from Django or the project at module level)
 
 
 def parse_args(argv=None):
@@ -43,6 +45,7 @@ def parse_args(argv=None):
     parser.add_argument("--keep", action="store_true", help="keep each scale's temporary data folder")
     parser.add_argument("--one-scale", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
+    parser.add_argument("--project", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
 
@@ -58,17 +61,22 @@ def timed(fn, *args):
 def one_scale(n, out, args):
     data_dir = Path(tempfile.mkdtemp(prefix=f"archive-bench-{n}-"))
     print(f"[{n:,}] data folder {data_dir}", file=sys.stderr, flush=True)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so `finally` removes the data folder
     load_before = os.getloadavg()
     try:
+        project = Path(args.project or BENCH.parent)
         import whoosh_side
-        whoosh_side.setup(data_dir)  # before anything imports the project's models
+        whoosh_side.setup(data_dir, project)  # before anything imports the project's models
 
         import corpus as corpus_mod
         import queries as queries_mod
         from django.conf import settings
         from fts5_side import Fts5
+        from tqdm import tqdm
 
-        result = {"scale": n, "data_dir": str(data_dir), "loadavg_before": load_before}
+        corpus_mod.use_project(project)
+        result = {"scale": n, "data_dir": str(data_dir), "loadavg_before": load_before,
+                  "code": whoosh_side.code_fingerprint(project)}
 
         # 1. corpus
         start = perf_counter()
@@ -88,12 +96,16 @@ def one_scale(n, out, args):
 
         # 2. builds
         result["build"] = {"whoosh": whoosh_side.build()}
-        fts = Fts5(data_dir / "fts5.sqlite3")
-        result["build"]["fts5"] = fts.build(settings.DATABASES["default"]["NAME"])
+        fts = Fts5(data_dir / "fts5.sqlite3", whoosh_side.site_facets())
+        result["build"]["fts5"] = fts.build(settings.DATABASES["default"]["NAME"], whoosh_side.mode_labels(),
+                                            whoosh_side.topic_patterns())
         result["build"]["ratio"] = result["build"]["whoosh"]["seconds"] / result["build"]["fts5"]["seconds"]
+        result["facets"] = {"site": whoosh_side.site_facets(), "fts5_mirrors": fts.facets,
+                            "fts5_not_mirrored": fts.not_mirrored}
 
         # queries are chosen before the edits, from the corpus as generated
-        warmup, measured = queries_mod.choose(corpus, df, fts.phrase_count, corpus_mod.SEED)
+        warmup, measured = queries_mod.choose(
+            corpus, df, lambda words: fts.count("para_exact", '"' + " ".join(words) + '"'), corpus_mod.SEED)
 
         # 3. single-update latency
         samples = whoosh_side.update_latency(args.updates, random.Random(f"updates-{n}"))
@@ -102,28 +114,40 @@ def one_scale(n, out, args):
             "n": len(samples), "p50_ms": report.percentile(totals, 50), "p95_ms": report.percentile(totals, 95),
             "save_commit_index_p50_ms": statistics.median(s["save_commit_index_ms"] for s in samples),
             "search_p50_ms": statistics.median(s["search_ms"] for s in samples),
+            "first_page_p50_ms": statistics.median(s["first_page_ms"] for s in samples),
             "samples": samples, **{f"{k}_after": v for k, v in whoosh_side.index_facts().items()},
         }
 
-        # 4.–5. queries, Whoosh and FTS5 one after the other for each query
+        # 4.–5. queries
         series_rng = random.Random(f"series-{n}")
         names = sorted({m["series"] for m in corpus.meetings})
         plan = []
         for q in measured:  # the filter is a series the query has hits in, as a click on a facet value would be
-            shown = [value for value, _ in fts.facets(q.fts5)["series"]]
+            shown = [value for value, _ in fts.facet_counts(q.fts5_table, q.fts5).get("series", [])]
             plan.append((q, series_rng.choice(shown or names)))
-        for q, series in [(q, names[0]) for q in warmup]:
-            run_query(q, series, fts)
-        rows = []
-        from tqdm import tqdm
-        for q, series in tqdm(plan, desc="Queries", unit="query", mininterval=1):
-            rows.append({**q.as_dict(), "fts5_match": q.fts5, "series": series, **run_query(q, series, fts)})
+        cache_size = whoosh_side.query_cache_size()
+        result["query_cache_size"] = cache_size
+        if cache_size and cache_size >= len(plan):
+            result["warning"] = (f"the backend caches {cache_size} match sets, more than the {len(plan)} queries of a "
+                                 "pass: page and filtered timings include cache hits")
+            print(f"[{n:,}] WARNING: {result['warning']}", file=sys.stderr)
+        for q in warmup:
+            for measure in report.MEASURES:
+                run_one(measure, q, names[0], fts)
+        rows = [{**q.as_dict(), "fts5_match": q.fts5, "fts5_table": q.fts5_table, "series": series,
+                 "whoosh": {}, "fts5": {}} for q, series in plan]
+        # One pass per measure, so a query's match set, cached by the backend, has left its cache
+        # (hundreds of other queries later) before the next measure runs it again.
+        for measure in report.MEASURES:
+            for row, (q, series) in zip(tqdm(rows, desc=f"Queries ({measure})", unit="query", mininterval=1), plan):
+                for engine, (ms, count) in run_one(measure, q, series, fts).items():
+                    row[engine][f"{measure}_ms"], row[engine][f"{measure}_count"] = ms, count
         result["queries"] = rows
         result["summary"] = report.summarize(rows)
         result["loadavg_after"] = os.getloadavg()
 
         if args.profile:
-            result["profile_file"] = str(profile(n, measured))
+            result["profile_file"] = str(profile(n, warmup))
         Path(out).write_text(json.dumps(result, default=str))
     finally:
         if args.keep:
@@ -132,34 +156,25 @@ def one_scale(n, out, args):
             shutil.rmtree(data_dir, ignore_errors=True)
 
 
-def run_query(q, series, fts):
+def run_one(measure, q, series, fts):
+    """{engine: (ms, hit count)} for one measure of one query: Whoosh first, then FTS5."""
     import whoosh_side
 
-    out = {"whoosh": {}, "fts5": {}}
-    for measure, fn, extra in (("bare", whoosh_side.bare, ()), ("page", whoosh_side.page, ()),
-                               ("filtered", whoosh_side.filtered, (series,))):
-        ms, count = timed(fn, q.whoosh, *extra)
-        out["whoosh"][f"{measure}_ms"], out["whoosh"][f"{measure}_count"] = ms, count
-    for measure, fn, extra in (("bare", fts.bare, ()), ("page", fts.page, ()), ("filtered", fts.filtered, (series,))):
-        ms, count = timed(fn, q.fts5, *extra)
-        out["fts5"][f"{measure}_ms"], out["fts5"][f"{measure}_count"] = ms, count
-    return out
+    whoosh_fn = {"bare": whoosh_side.bare, "page": whoosh_side.page, "filtered": whoosh_side.filtered}[measure]
+    fts_fn = {"bare": fts.bare, "page": fts.page, "filtered": fts.filtered}[measure]
+    extra = (series,) if measure == "filtered" else ()
+    return {"whoosh": timed(whoosh_fn, q.whoosh, *extra), "fts5": timed(fts_fn, q.fts5_table, q.fts5, *extra)}
 
 
-def profile(n, measured, per_group=3):
-    """cProfile of run_search (relevance page) for the first few frequent queries of each type."""
+def profile(n, queries):
+    """cProfile of run_search (relevance page) for queries not measured, so not in the backend's cache."""
     from archive.search.query import run_search
 
     path = RESULTS / f"profile-{n}.txt"
-    chosen = []
-    for kind, band in (("single", "frequent"), ("and", "frequent+frequent"), ("phrase", "frequent"),
-                       ("single", "mid"), ("phrase", "mid")):
-        chosen += [q for q in measured if q.type == kind and q.band == band][:per_group]
     buffer = io.StringIO()
-    buffer.write(f"cProfile of archive.search.query.run_search(q, {{}}, 'relevance', 1, 10) at N={n:,}\n")
-    buffer.write(f"queries: {[q.whoosh for q in chosen]}\n\n")
+    buffer.write(f"cProfile of archive.search.query.run_search(q, {{}}, 'relevance', 1, 10) at N={n:,}\n\n")
     profiler = cProfile.Profile()
-    for q in chosen:
+    for q in queries:
         start = perf_counter()
         profiler.enable()
         run_search(q.whoosh, {}, "relevance", 1, 10)
@@ -168,12 +183,24 @@ def profile(n, measured, per_group=3):
     for order in ("cumulative", "tottime"):
         buffer.write(f"\n--- sorted by {order} ---\n")
         stats = pstats.Stats(profiler, stream=buffer)
-        stats.strip_dirs().sort_stats(order).print_stats(40)
+        stats.strip_dirs().sort_stats(order).print_stats(45)
     path.write_text(buffer.getvalue())
     return path
 
 
 # The parent
+
+
+def snapshot(target):
+    """Copy the project's code and data files, so every scale runs the same code even while the
+    checkout is being edited; the copy's `archive/settings.py` takes BASE_DIR from its own place."""
+    root = BENCH.parent
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    for name in ("archive", "fixtures", "seeds", "templates", "static"):
+        if (root / name).is_dir():
+            shutil.copytree(root / name, target / name, ignore=ignore)
+    shutil.copy2(root / "manage.py", target / "manage.py")
+    return target
 
 
 def machine_info():
@@ -208,28 +235,49 @@ def main(argv=None):
         return 0
     scales = [int(s.replace("_", "")) for s in args.scales.split(",") if s.strip()]
     RESULTS.mkdir(exist_ok=True)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     results, failures = [], {}
+    machine = machine_info()
+
+    def write(pending):
+        data = {"machine": machine, "scales": scales, "pending": pending, "failures": failures, "results": results}
+        (RESULTS / "latest.json").write_text(json.dumps(data, indent=1, default=str))
+        if results:
+            (RESULTS / "latency.svg").write_text(report.latency_svg(results))
+
     with tempfile.TemporaryDirectory(prefix="archive-bench-") as tmp:
-        for n in scales:
+        project = snapshot(Path(tmp) / "project")
+        machine["code"] = whoosh_side.code_fingerprint(project)
+        print(f"Benchmarking a frozen copy of the project: code {machine['code']['combined']}", flush=True)
+        for i, n in enumerate(scales):
             out = Path(tmp) / f"{n}.json"
             command = [sys.executable, str(Path(__file__).resolve()), "--one-scale", str(n), "--out", str(out),
-                       "--updates", str(args.updates)] + (["--profile"] if args.profile else []) + \
-                      (["--keep"] if args.keep else [])
+                       "--project", str(project), "--updates", str(args.updates)] + \
+                      (["--profile"] if args.profile else []) + (["--keep"] if args.keep else [])
             start = perf_counter()
-            code = subprocess.call(command, cwd=BENCH.parent)
+            child = subprocess.Popen(command, cwd=BENCH.parent)
+            try:
+                code = child.wait()
+            except BaseException:  # Ctrl-C or SIGTERM: stop the child too (it removes its data folder)
+                child.terminate()
+                child.wait()
+                raise
             if code != 0 or not out.exists():
                 failures[n] = f"exit code {code}"
                 print(f"\n!!! scale {n:,} failed ({failures[n]}); continuing", file=sys.stderr)
-                continue
-            result = json.loads(out.read_text())
-            result["wall_seconds"] = perf_counter() - start
-            results.append(result)
-            print("\n" + report.scale_table(result) + "\n", flush=True)
-    data = {"machine": machine_info(), "scales": scales, "failures": failures, "results": results}
-    (RESULTS / "latest.json").write_text(json.dumps(data, indent=1, default=str))
+            else:
+                result = json.loads(out.read_text())
+                result["wall_seconds"] = perf_counter() - start
+                results.append(result)
+                print("\n" + report.scale_table(result) + "\n", flush=True)
+            write(pending=scales[i + 1:])  # after every scale, so a long run leaves results behind
+    machine["checkout_code_at_end"] = whoosh_side.code_fingerprint()["combined"]
+    write(pending=[])
     if results:
-        (RESULTS / "latency.svg").write_text(report.latency_svg(results))
         print(report.markdown_summary(results))
+    if machine["checkout_code_at_end"] != machine["code"]["combined"]:
+        print(f"\nNote: the checkout's code changed during the run (now {machine['checkout_code_at_end']}); "
+              f"every scale ran the frozen copy {machine['code']['combined']}.")
     print(f"\nWrote {RESULTS / 'latest.json'}" + (f" and {RESULTS / 'latency.svg'}" if results else ""))
     return 1 if failures else 0
 
