@@ -87,6 +87,10 @@ def found(client, query, **params):
     ("country:Thailand AND ministers", {"A1", "A11"}),
     ("year:2023 AND Policy", {"B3"}),
     ("year:[2015 TO 2020] AND Policy", {"A6"}),
+    ("date:2023-05-12 AND Policy", {"B3"}),
+    ("date:2019-11 AND Policy", {"A6"}),
+    ("date:[2019-01-01 TO 2023-12-31] AND Policy", {"A6", "B3"}),
+    ("date:[2020-01-01 TO 2023-05-11] AND Policy", set()),
 ])
 def test_query_returns_exactly_these_paragraphs(client, corpus, query, expected):
     assert found(client, query) == expected

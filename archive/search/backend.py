@@ -464,6 +464,11 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
             if isinstance(node, (whoosh_query.Term, whoosh_query.Phrase)) and fieldname in FACET_QUERY_FIELDS:
                 words = node.words if isinstance(node, whoosh_query.Phrase) else [node.text]
                 return self.facet_value_query(FACET_QUERY_FIELDS[fieldname], words)
+            if fieldname == "date" and isinstance(node, whoosh_query.TermRange):  # dates written 2020-06-26
+                return whoosh_query.TermRange("date", node.start and node.start.replace("-", ""),
+                                              node.end and node.end.replace("-", ""), node.startexcl, node.endexcl)
+            if fieldname == "date" and type(node) is whoosh_query.Term:
+                return whoosh_query.Prefix("date", node.text.replace("-", ""))  # 2020, 2020-06 or a day
             if fieldname == EXACT_FIELD and hasattr(node, "text"):  # "word*" inside quotes
                 node = node.copy()
                 node.fieldname = text
