@@ -117,3 +117,20 @@ def test_deleted_documents_leave_the_index(client, corpus, django_capture_on_com
         Document.objects.get(pk=corpus["scattered"].pk).delete()
     assert api(client, q="Begawan")["count"] == 0
     assert api(client, q='"South China Sea"')["count"] == 2
+
+
+@pytest.mark.parametrize("query", ["cooperation", "ASEAN AND ROK", "welcomed OR noted", "regional cooperation"])
+def test_ranking_matches_whoosh_bm25(corpus, query):
+    """The array-based ranking gives Whoosh's own BM25F scores and order."""
+    from archive.search.backend import ranking_query, scoring_terms
+    from archive.search.indexing import get_backend
+
+    backend = get_backend()
+    searcher = backend.current_searcher()
+    parsed = backend.parse(query)
+    hits = backend.docset(parsed)
+    ranking = ranking_query(parsed, searcher.reader())
+    ours = [(docnum, -negative) for negative, docnum in backend.bitmaps().rank(scoring_terms(ranking), hits, 10)]
+    theirs = [(hit.docnum, hit.score) for hit in searcher.search(ranking, limit=10)]
+    assert [d for d, _ in ours] == [d for d, _ in theirs]
+    assert all(abs(a - b) < 1e-6 for (_, a), (_, b) in zip(ours, theirs))

@@ -89,6 +89,24 @@ def stored_date(value):
     return datetime.strptime(value, "%Y%m%d") if value else None
 
 
+def scoring_terms(query):
+    """(field, text, boost) of every term a ranking query scores, or None when it has other kinds
+    of query (wildcards, ranges) that only Whoosh's matchers can score."""
+    if type(query) is whoosh_query.Term:
+        return [(query.fieldname, query.text, query.boost)]
+    if type(query) in (whoosh_query.And, whoosh_query.Or):
+        terms = []
+        for child in query.subqueries:
+            if isinstance(child, whoosh_query.Every):
+                continue
+            child_terms = scoring_terms(child)
+            if child_terms is None:
+                return None
+            terms.extend(child_terms)
+        return terms
+    return None
+
+
 def ranking_query(query, reader):
     """The query to rank hits by: a phrase is ranked by its rarest word or pair, as the hits
     already hold the phrase and reading the rarest postings is cheapest."""
@@ -594,9 +612,14 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
                 page = [(docnum, 0) for docnum in self.ordered(hits, sort_by[0], end_offset)[start_offset:]]
             else:
                 ranking = ranking_query(query, searcher.reader())
-                top = searcher.search(ranking, limit=end_offset, terms=False,
-                                      filter=BitmapSet(hits) if filter_docs is not None or ranking != query else None)
-                page = [(hit.docnum, hit.score) for hit in top[start_offset:end_offset]]
+                terms = scoring_terms(ranking)
+                if terms is not None:
+                    best = self.bitmaps().rank(terms, hits, end_offset)
+                    page = [(docnum, -negative) for negative, docnum in best[start_offset:end_offset]]
+                else:
+                    top = searcher.search(ranking, limit=end_offset, terms=False,
+                                          filter=BitmapSet(hits) if filter_docs is not None or ranking != query else None)
+                    page = [(hit.docnum, hit.score) for hit in top[start_offset:end_offset]]
             spec = highlighting.match_spec(query, searcher.reader()) if highlight else None
             for docnum, score in page:
                 stored = dict(searcher.stored_fields(docnum))
