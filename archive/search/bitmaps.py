@@ -220,26 +220,48 @@ class Bitmaps:
         return self.verify_phrase(field, words, query.slop, candidates)
 
     def verify_phrase(self, field, words, slop, candidates):
+        """The candidates in which the words stand in order: positions are decoded only for them,
+        reading each word's postings a block at a time."""
+        allowed = candidates.to_bytes((self.size + 7) // 8, "little")
         found = []
         for reader, offset, key, live in self.segments:
-            segment_candidates = (candidates >> offset) & live
-            if not segment_candidates:
+            if not (candidates >> offset) & live:
                 continue
             texts = [self.searcher.schema[field].to_bytes(word) for word in words]
             if any((field, text) not in reader for text in texts):
                 continue
-            matchers = [reader.postings(field, text) for text in texts]
-            for docnum in docnums_of(segment_candidates):
-                positions = []
-                for matcher in matchers:
-                    matcher.skip_to(docnum)
-                    if not matcher.is_active() or matcher.id() != docnum:
-                        break
-                    positions.append(set(matcher.value_as("positions")))
-                else:
-                    if phrase_in(positions, slop):
-                        found.append(docnum + offset)
+            per_word = [candidate_positions(reader.postings(field, text), allowed, offset) for text in texts]
+            for docnum in per_word[0].keys() & per_word[-1].keys():
+                positions = [word_positions.get(docnum) for word_positions in per_word]
+                if all(positions) and phrase_in(positions, slop):
+                    found.append(docnum + offset)
         return bitmap_of(found, self.size)
+
+
+def candidate_positions(matcher, allowed, offset):
+    """{docnum: set of positions} of a term, for the documents `allowed` (a bitmap's bytes) holds."""
+    if isinstance(matcher, FilterMatcher):
+        matcher = matcher.child
+    result = {}
+    if not (hasattr(matcher, "_read_ids") and hasattr(matcher, "_atend")):
+        while matcher.is_active():
+            docnum = matcher.id() + offset
+            if allowed[docnum >> 3] >> (docnum & 7) & 1:
+                result[matcher.id()] = set(matcher.value_as("positions"))
+            matcher.next()
+        return result
+    decode = matcher.format.decode_positions
+    while not matcher._atend:
+        matcher._read_ids()
+        ids = matcher._ids
+        wanted = [i for i, docnum in enumerate(ids) if allowed[(docnum + offset) >> 3] >> ((docnum + offset) & 7) & 1]
+        if wanted:
+            matcher._read_values()
+            values = matcher._values
+            for i in wanted:
+                result[ids[i]] = set(decode(values[i]))
+        matcher._next_block()
+    return result
 
 
 def phrase_in(positions, slop):
