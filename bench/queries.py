@@ -21,7 +21,7 @@ from dataclasses import dataclass
 PER_BAND = 70          # 3 bands -> 210 measured queries of each type
 WARMUP_PER_BAND = 2    # chosen the same way, run once before measuring, never measured
 STOP = set("""a an and are as at be been by for from has have in into is it its of on or our
-their this that to was we were which with s not also""".split())
+the their this that to was we were which with s not also""".split())
 LETTERS = re.compile(r"^[A-Za-z]+$")
 
 

@@ -137,9 +137,7 @@ def latency_svg(results, width=900, height=500):
             points.append((kind, engine, [(n, v) for n, v in series if v]))
     xs = [n for _, _, s in points for n, _ in s] or [1000, 10000]
     ys = [v for _, _, s in points for _, v in s] or [1, 10]
-    x_lo, x_hi = 10 ** math.floor(math.log10(min(xs))), 10 ** math.ceil(math.log10(max(xs)))
-    if x_lo == x_hi:
-        x_hi *= 10
+    x_lo, x_hi = min(xs) / 1.5, max(xs) * 1.5  # the measured scales, with a margin
     y_lo, y_hi = 10 ** math.floor(math.log10(min(ys))), 10 ** math.ceil(math.log10(max(ys)))
     if y_lo == y_hi:
         y_hi *= 10
@@ -158,22 +156,17 @@ def latency_svg(results, width=900, height=500):
            f'<text x="{left + pw / 2}" y="22" text-anchor="middle" font-size="15" font-weight="bold">'
            'Search results page, p95 latency vs corpus size</text>']
     # grid and ticks
-    decade = x_lo
-    while decade <= x_hi:
+    decade = 10 ** math.floor(math.log10(x_lo))
+    while decade <= x_hi:  # grid: decades darker, other multiples lighter
         for m in range(1, 10):
             n = decade * m
-            if n > x_hi:
-                break
-            x = px(n)
-            svg.append(f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{top + ph}" stroke="#eee"/>' if m > 1 else
-                       f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{top + ph}" stroke="#ccc"/>')
-            if m == 1:
-                svg.append(f'<text x="{x:.1f}" y="{top + ph + 18}" text-anchor="middle">{n:,}</text>')
+            if x_lo <= n <= x_hi:
+                svg.append(f'<line x1="{px(n):.1f}" y1="{top}" x2="{px(n):.1f}" y2="{top + ph}" '
+                           f'stroke="{"#ccc" if m == 1 else "#eee"}"/>')
         decade *= 10
-    for n in sorted({r["scale"] for r in results}):
+    for n in sorted({r["scale"] for r in results}):  # the measured scales are the labelled ticks
         svg.append(f'<line x1="{px(n):.1f}" y1="{top + ph}" x2="{px(n):.1f}" y2="{top + ph + 5}" stroke="#333"/>')
-        if math.log10(n) % 1:  # decades are labelled already
-            svg.append(f'<text x="{px(n):.1f}" y="{top + ph + 18}" text-anchor="middle" fill="#555">{n:,}</text>')
+        svg.append(f'<text x="{px(n):.1f}" y="{top + ph + 18}" text-anchor="middle">{n:,}</text>')
     decade = y_lo
     while decade <= y_hi:
         for m in range(1, 10):

@@ -43,6 +43,10 @@ def parse_args(argv=None):
     parser.add_argument("--profile", action="store_true",
                         help="also cProfile run_search for a few queries; writes results/profile-N.txt")
     parser.add_argument("--keep", action="store_true", help="keep each scale's temporary data folder")
+    parser.add_argument("--results", default=str(RESULTS),
+                        help="folder for latest.json, latency.svg and profiles (default: %(default)s)")
+    parser.add_argument("--report", action="store_true",
+                        help="only print the tables of results/latest.json again and redraw results/latency.svg")
     parser.add_argument("--one-scale", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
     parser.add_argument("--project", help=argparse.SUPPRESS)
@@ -147,7 +151,7 @@ def one_scale(n, out, args):
         result["loadavg_after"] = os.getloadavg()
 
         if args.profile:
-            result["profile_file"] = str(profile(n, warmup))
+            result["profile_file"] = str(profile(n, warmup, result["code"]["combined"]))
         Path(out).write_text(json.dumps(result, default=str))
     finally:
         if args.keep:
@@ -166,13 +170,14 @@ def run_one(measure, q, series, fts):
     return {"whoosh": timed(whoosh_fn, q.whoosh, *extra), "fts5": timed(fts_fn, q.fts5_table, q.fts5, *extra)}
 
 
-def profile(n, queries):
+def profile(n, queries, code):
     """cProfile of run_search (relevance page) for queries not measured, so not in the backend's cache."""
     from archive.search.query import run_search
 
     path = RESULTS / f"profile-{n}.txt"
     buffer = io.StringIO()
-    buffer.write(f"cProfile of archive.search.query.run_search(q, {{}}, 'relevance', 1, 10) at N={n:,}\n\n")
+    buffer.write(f"cProfile of archive.search.query.run_search(q, {{}}, 'relevance', 1, 10) at N={n:,}, "
+                 f"project code {code}\n\n")
     profiler = cProfile.Profile()
     for q in queries:
         start = perf_counter()
@@ -229,12 +234,21 @@ def machine_info():
 
 
 def main(argv=None):
+    global RESULTS
     args = parse_args(argv)
+    RESULTS = Path(args.results).resolve()
     if args.one_scale:
         one_scale(args.one_scale, args.out, args)
         return 0
+    if args.report:
+        results = json.loads((RESULTS / "latest.json").read_text())["results"]
+        for result in results:
+            print("\n" + report.scale_table(result) + "\n")
+        print(report.markdown_summary(results))
+        (RESULTS / "latency.svg").write_text(report.latency_svg(results))
+        return 0
     scales = [int(s.replace("_", "")) for s in args.scales.split(",") if s.strip()]
-    RESULTS.mkdir(exist_ok=True)
+    RESULTS.mkdir(parents=True, exist_ok=True)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     results, failures = [], {}
     machine = machine_info()
@@ -252,7 +266,7 @@ def main(argv=None):
         for i, n in enumerate(scales):
             out = Path(tmp) / f"{n}.json"
             command = [sys.executable, str(Path(__file__).resolve()), "--one-scale", str(n), "--out", str(out),
-                       "--project", str(project), "--updates", str(args.updates)] + \
+                       "--project", str(project), "--updates", str(args.updates), "--results", str(RESULTS)] + \
                       (["--profile"] if args.profile else []) + (["--keep"] if args.keep else [])
             start = perf_counter()
             child = subprocess.Popen(command, cwd=BENCH.parent)
