@@ -188,3 +188,14 @@ def test_zero_results_page_offers_a_way_out(client, corpus):
     page = client.get("/search/", {"q": "Mekong", "year": "2023"}).content.decode()
     assert "No paragraphs match" in page and "Search the whole archive without filters" in page
     assert "Did you mean" in client.get("/search/", {"q": "Mekongg"}).content.decode()
+
+
+def test_a_phrase_of_common_words_is_checked_word_by_word(client, corpus):
+    # Every adjacent pair of "republic of asean" occurs in paragraph 2 (each pair is indexed as one
+    # term), but only paragraph 3 has the phrase itself.
+    add_statement("Press Release of the 30th ASEAN-ROK Dialogue\n\n1. The 30th ASEAN-ROK Dialogue was held on 2 May 2024."
+                  "\n\n2. The Republic of Chile wrote to the leaders of ASEAN.\n\n3. No Republic of ASEAN exists.\n",
+                  "decoy.txt")
+    texts = [r["text"] for r in client.get("/api/search/", {"q": '"republic of asean"'}).json()["results"]]
+    assert texts == ["No Republic of ASEAN exists."]
+    assert client.get("/api/search/", {"q": '"leaders of asean"'}).json()["count"] == 1

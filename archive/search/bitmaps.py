@@ -221,21 +221,38 @@ class Bitmaps:
 
     def verify_phrase(self, field, words, slop, candidates):
         """The candidates in which the words stand in order: positions are decoded only for them,
-        reading each word's postings a block at a time."""
+        reading postings a block at a time. Where two adjacent words are indexed as a pair, the
+        pair's short posting list is read instead of the words' long ones."""
+        terms = self.position_terms(words) if slop <= 1 else [(word, i) for i, word in enumerate(words)]
         allowed = candidates.to_bytes((self.size + 7) // 8, "little")
         found = []
         for reader, offset, key, live in self.segments:
             if not (candidates >> offset) & live:
                 continue
-            texts = [self.searcher.schema[field].to_bytes(word) for word in words]
+            texts = [self.searcher.schema[field].to_bytes(term) for term, _ in terms]
             if any((field, text) not in reader for text in texts):
                 continue
-            per_word = [candidate_positions(reader.postings(field, text), allowed, offset) for text in texts]
-            for docnum in per_word[0].keys() & per_word[-1].keys():
-                positions = [word_positions.get(docnum) for word_positions in per_word]
-                if all(positions) and phrase_in(positions, slop):
+            per_term = [candidate_positions(reader.postings(field, text), allowed, offset) for text in texts]
+            for docnum in set.intersection(*(set(positions) for positions in per_term)):
+                if slop <= 1:
+                    starts = set.intersection(*({p - index for p in positions[docnum]}
+                                                for positions, (_, index) in zip(per_term, terms)))
+                    if starts:
+                        found.append(docnum + offset)
+                elif phrase_in([positions[docnum] for positions in per_term], slop):
                     found.append(docnum + offset)
         return bitmap_of(found, self.size)
+
+    def position_terms(self, words):
+        """(term, index of the word whose position it has): pair terms where indexed, else words."""
+        terms, covered = [], set()
+        for i in range(1, len(words)):
+            pair = self.pair_term(words[i - 1], words[i]) if self.pair_term else None
+            if pair:
+                terms.append((pair, i))  # a pair is indexed at its second word's position
+                covered.update((i - 1, i))
+        terms += [(word, i) for i, word in enumerate(words) if i not in covered]
+        return terms
 
 
 def candidate_positions(matcher, allowed, offset):
