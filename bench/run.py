@@ -2,10 +2,11 @@
 
     .venv/bin/python bench/run.py --scales 1000,10000,50000,200000
 
-Each scale runs in its own subprocess (`--one-scale N --out FILE`) with its own fresh data
-folder (ARCHIVE_DATA_DIR is set before django.setup()); the parent collects the results,
-prints a table per scale and writes bench/results/latest.json and bench/results/latency.svg.
-See bench/README.md.
+The parent copies the project's code into a temporary folder once (so every scale runs the same
+code while the checkout is edited), then runs each scale in its own subprocess
+(`--one-scale N --out FILE --project COPY`) with its own fresh data folder (ARCHIVE_DATA_DIR is
+set before django.setup()). It collects the results, prints a table per scale and writes
+bench/results/latest.json and bench/results/latency.svg. See bench/README.md.
 """
 
 import argparse
