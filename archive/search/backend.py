@@ -84,9 +84,12 @@ def indexed_pair(first, second):
     return pair_term(first, second) if first in COMMON_WORDS and second in COMMON_WORDS else None
 
 
-def stored_date(value):
-    """A hit's date as stored (YYYYMMDD) -> datetime, as haystack's date fields give it."""
-    return datetime.strptime(value, "%Y%m%d") if value else None
+def hit_fields(stored):
+    """(paragraph id, display fields) of a hit's stored fields; the date (YYYYMMDD) as a datetime,
+    as haystack's date fields give it."""
+    fields = {key: value for key, value in stored.items() if key not in (DJANGO_CT, DJANGO_ID, ID)}
+    fields["date"] = datetime.strptime(fields["date"], "%Y%m%d") if fields.get("date") else None
+    return stored[DJANGO_ID], fields
 
 
 def scoring_terms(query):
@@ -622,11 +625,7 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
                     page = [(hit.docnum, hit.score) for hit in top[start_offset:end_offset]]
             spec = highlighting.match_spec(query, searcher.reader()) if highlight else None
             for docnum, score in page:
-                stored = dict(searcher.stored_fields(docnum))
-                stored.pop(DJANGO_CT, None)
-                stored.pop(ID, None)
-                pk = stored.pop(DJANGO_ID)
-                stored["date"] = stored_date(stored.get("date"))
+                pk, stored = hit_fields(searcher.stored_fields(docnum))
                 if spec is not None:
                     text = stored.get(self.content_field_name, "")
                     stored["highlighted"] = highlighting.snippet(text, self.spans(text, spec))
@@ -668,11 +667,7 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
         top = searcher.search(query, limit=limit, mask=BitmapSet(self.docset(same_document)), terms=False)
         results = []
         for hit in top[start_offset or 0:limit]:
-            stored = dict(hit.fields())
-            pk = stored.pop(DJANGO_ID)
-            stored.pop(DJANGO_CT, None)
-            stored.pop(ID, None)
-            stored["date"] = stored_date(stored.get("date"))
+            pk, stored = hit_fields(hit.fields())
             results.append(SearchResult("archive", "paragraph", pk, hit.score or 0, **stored))
         return {"results": results, "hits": len(results)}
 
