@@ -1,6 +1,10 @@
+import random
+import re
+
 import pytest
 
-from archive.models import Document
+from archive.models import Document, Paragraph
+from archive.search.indexing import enqueue_documents, process_pending
 
 from .conftest import SCATTERED_WORDS, add_statement
 
@@ -119,18 +123,71 @@ def test_deleted_documents_leave_the_index(client, corpus, django_capture_on_com
     assert api(client, q='"South China Sea"')["count"] == 2
 
 
+@pytest.mark.parametrize("lookup_ratio", [0, 10**9], ids=["hits-looked-up", "postings-walked"])
+@pytest.mark.parametrize("series", [None, "ASEAN-ROK Summit"])
 @pytest.mark.parametrize("query", ["cooperation", "ASEAN AND ROK", "welcomed OR noted", "regional cooperation"])
-def test_ranking_matches_whoosh_bm25(corpus, query):
-    """The array-based ranking gives Whoosh's own BM25F scores and order."""
+def test_ranking_matches_whoosh_bm25(corpus, query, series, lookup_ratio, monkeypatch):
+    """The array-based ranking gives Whoosh's own BM25F scores and order, with or without a
+    facet filter, whether it looks each hit up in the postings or walks them."""
+    from archive.search import bitmaps
     from archive.search.backend import ranking_query, scoring_terms
     from archive.search.indexing import get_backend
 
+    monkeypatch.setattr(bitmaps, "LOOKUP_RATIO", lookup_ratio)
     backend = get_backend()
     searcher = backend.current_searcher()
     parsed = backend.parse(query)
     hits = backend.docset(parsed)
+    if series:
+        hits &= backend.value_sets("series")[series]
     ranking = ranking_query(parsed, searcher.reader())
     ours = [(docnum, -negative) for negative, docnum in backend.bitmaps().rank(scoring_terms(ranking), hits, 10)]
-    theirs = [(hit.docnum, hit.score) for hit in searcher.search(ranking, limit=10)]
+    theirs = [(hit.docnum, hit.score) for hit in searcher.search(ranking, limit=10, filter=bitmaps.BitmapSet(hits))]
+    assert ours and len(ours) == len(theirs)
     assert [d for d, _ in ours] == [d for d, _ in theirs]
     assert all(abs(a - b) < 1e-6 for (_, a), (_, b) in zip(ours, theirs))
+
+
+PHRASE_VOCABULARY = ["the"] * 30 + ["of"] * 20 + ["and"] * 15 + ["cooperation"] * 10 + ["asean"] * 8 + \
+    ["maritime"] * 4 + ["digital"] * 3 + ["fund"] * 3 + ["peninsula", "zephyr", "quorum", "lantern"]
+
+
+def words_in_order(words, positions_of, slop):
+    """Whether `words` occur in order, each within `slop` positions after the one before."""
+    def follows(index, position):
+        return index == len(words) or any(
+            position < p <= position + slop and follows(index + 1, p) for p in positions_of.get(words[index], ()))
+    return any(follows(1, start) for start in positions_of.get(words[0], ()))
+
+
+def test_phrases_across_many_posting_blocks_match_a_plain_scan(client, corpus, django_capture_on_commit_callbacks):
+    """Phrases over posting lists many blocks long, in several segments with deleted documents,
+    find exactly the paragraphs a plain scan of the text finds."""
+    rng = random.Random(4)
+    texts = []
+    for document in (corpus["summit"], corpus["dialogue"]):  # one index commit (one segment) each
+        paragraphs = Paragraph.objects.bulk_create(
+            Paragraph(document=document, position=1000 + i, anchor=f"g{i}",
+                      text=" ".join(rng.choice(PHRASE_VOCABULARY) for _ in range(30))) for i in range(700))
+        texts += [paragraph.text for paragraph in paragraphs]
+        enqueue_documents([document.pk])
+        process_pending()
+    with django_capture_on_commit_callbacks(execute=True):  # deletions in older segments
+        for paragraph in Paragraph.objects.filter(anchor__startswith="g")[::7]:
+            paragraph.delete()
+    positions = {}  # {paragraph: {word: positions}} over every paragraph, the seeds' too, as Whoosh tokenizes
+    for pk, text in Paragraph.objects.values_list("pk", "text"):
+        for position, word in enumerate(re.findall(r"\w+(?:\.?\w+)*", text.lower())):
+            positions.setdefault(pk, {}).setdefault(word, []).append(position)
+    phrases = [["zephyr", "the"], ["the", "of", "the"], ["cooperation", "asean", "and"], ["of", "the", "and"],
+               ["maritime", "the", "fund"], ["the", "the", "the", "the"], ["asean", "peninsula"], ["quorum", "of"]]
+    for _ in range(12):
+        words = rng.choice(texts).split()
+        start = rng.randrange(len(words) - 4)
+        phrases.append(words[start:start + rng.choice([2, 3, 4])])
+    for words in phrases:
+        expected = sum(words_in_order(words, found, 1) for found in positions.values())
+        assert api(client, q='"' + " ".join(words) + '"', per_page=1)["count"] == expected, words
+    for words in (["zephyr", "cooperation"], ["the", "fund", "of"], ["lantern", "asean"]):
+        expected = sum(words_in_order(words, found, 3) for found in positions.values())
+        assert api(client, q='"' + " ".join(words) + '"~3', per_page=1)["count"] == expected, words

@@ -6,6 +6,7 @@ cached by segment, so after an index update only the new, small segment is read 
 """
 
 import heapq
+from bisect import bisect_left
 from array import array
 from collections import OrderedDict
 
@@ -13,7 +14,9 @@ from whoosh import query as whoosh_query
 from whoosh.idsets import DocIdSet
 from whoosh.matching import FilterMatcher
 
-CACHE_ENTRIES = 4000
+CACHE_BYTES = 256 * 1024 * 1024  # per process
+# Fewer hits than a term's postings by this factor: look each hit up instead of walking the postings.
+LOOKUP_RATIO = 16
 
 
 def bitmap_of(docnums, size) -> int:
@@ -24,14 +27,13 @@ def bitmap_of(docnums, size) -> int:
 
 
 def docnums_of(bits: int):
-    """The document numbers in a bitmap, in order."""
-    data = bits.to_bytes((bits.bit_length() + 7) // 8, "little")
-    for index, byte in enumerate(data):
-        if byte:
-            base = index << 3
-            for bit in range(8):
-                if byte >> bit & 1:
-                    yield base + bit
+    """The document numbers in a bitmap, in order: a search for "1" in its binary digits (in C),
+    so the Python loop runs once per document, not once per bit."""
+    digits = bin(bits)[:1:-1]  # least significant bit first, without "0b"
+    position = digits.find("1")
+    while position >= 0:
+        yield position
+        position = digits.find("1", position + 1)
 
 
 def leaf_postings(matcher):
@@ -84,19 +86,34 @@ class BitmapSet(DocIdSet):
 
 
 class SegmentCache:
-    """Raw (deletions not applied) term bitmaps per segment, kept across searchers."""
+    """Per-segment data read from the index (raw term bitmaps without deletions applied, postings,
+    field lengths), kept across searchers; the least recently used go first when it is full."""
 
-    def __init__(self):
+    def __init__(self, max_bytes=CACHE_BYTES):
         self.entries = OrderedDict()
+        self.max_bytes = max_bytes
+        self.bytes = 0
 
     def get(self, key, compute):
         if key in self.entries:
             self.entries.move_to_end(key)
-            return self.entries[key]
-        value = self.entries[key] = compute()
-        if len(self.entries) > CACHE_ENTRIES:
-            self.entries.popitem(last=False)
+            return self.entries[key][0]
+        value = compute()
+        size = size_of(value)
+        self.entries[key] = (value, size)
+        self.bytes += size
+        while self.bytes > self.max_bytes and len(self.entries) > 1:
+            self.bytes -= self.entries.popitem(last=False)[1][1]
         return value
+
+
+def size_of(value) -> int:
+    """Approximate bytes held by a cached bitmap, array or tuple of them."""
+    if isinstance(value, int):
+        return value.bit_length() // 8 + 32
+    if isinstance(value, array):
+        return value.itemsize * len(value) + 64
+    return sum(size_of(item) for item in value) + 56
 
 
 class Bitmaps:
@@ -139,33 +156,51 @@ class Bitmaps:
             result.append(self.cache.get((key, "lengths", fieldname), compute))
         return result
 
+    def postings(self, segment, fieldname, btext):
+        """(document numbers, term frequencies) of a term in one segment, cached."""
+        reader, offset, key, live = segment
+
+        def compute():
+            if (fieldname, btext) not in reader:
+                return array("l"), array("d")
+            return leaf_postings(reader.postings(fieldname, btext))
+        return self.cache.get((key, "postings", fieldname, btext), compute)
+
     def rank(self, terms, hits, limit, B=0.75, K1=1.2):
         """The `limit` best hits by BM25F, Whoosh's own formula, summed over the query's terms:
-        (docnum, score) pairs. Reading postings as arrays is several times faster than
-        Whoosh's matchers for frequent terms."""
+        (docnum, score) pairs. Postings are read as arrays, which is several times faster than
+        Whoosh's matchers for frequent terms; when the hits are few next to a term's postings,
+        each hit is looked up in them instead of walking them all."""
         searcher = self.searcher
-        allowed = hits.to_bytes((self.size + 7) // 8, "little")
-        scores = {}
+        weighted = []  # (field, term, idf × boost) of the terms the index holds
         for fieldname, text, boost in terms:
             btext = text if isinstance(text, bytes) else searcher.schema[fieldname].to_bytes(text)
-            if not searcher.doc_frequency(fieldname, btext):
+            if searcher.doc_frequency(fieldname, btext):
+                weighted.append((fieldname, btext, searcher.idf(fieldname, btext) * boost))
+        scores = {}
+        get = scores.get
+        for number, segment in enumerate(self.segments):
+            reader, offset, key, live = segment
+            local = (hits >> offset) & live
+            if not local:
                 continue
-            idf = searcher.idf(fieldname, btext) * boost
-            average = searcher.avg_field_length(fieldname) or 1
-            norm = K1 * (1 - B)
-            scale = K1 * B / average
-            for (reader, offset, key, live), lengths in zip(self.segments, self.lengths(fieldname)):
-                def compute(reader=reader):
-                    if (fieldname, btext) not in reader:
-                        return array("l"), array("d")
-                    return leaf_postings(reader.postings(fieldname, btext))
-                ids, weights = self.cache.get((key, "postings", fieldname, btext), compute)
-                get = scores.get
-                for docnum, tf in zip(ids, weights):
-                    docnum += offset
-                    if allowed[docnum >> 3] >> (docnum & 7) & 1:
-                        scores[docnum] = get(docnum, 0.0) + idf * tf * (K1 + 1) / (
-                            tf + norm + scale * lengths[docnum - offset])
+            hit_count, hit_list, allowed = local.bit_count(), None, None
+            for fieldname, btext, idf in weighted:
+                ids, weights = self.postings(segment, fieldname, btext)
+                lengths = self.lengths(fieldname)[number]
+                norm = K1 * (1 - B)
+                scale = K1 * B / (searcher.avg_field_length(fieldname) or 1)
+                if hit_count * LOOKUP_RATIO < len(ids):
+                    hit_list = hit_list or list(docnums_of(local))
+                    found = ((docnum, bisect_left(ids, docnum)) for docnum in hit_list)
+                    matches = ((docnum, weights[i]) for docnum, i in found if i < len(ids) and ids[i] == docnum)
+                else:
+                    allowed = allowed or local.to_bytes((reader.doc_count_all() + 7) // 8, "little")
+                    matches = ((docnum, tf) for docnum, tf in zip(ids, weights)
+                               if allowed[docnum >> 3] >> (docnum & 7) & 1)
+                for docnum, tf in matches:
+                    scores[docnum + offset] = get(docnum + offset, 0.0) + idf * tf * (K1 + 1) / (
+                        tf + norm + scale * lengths[docnum])
         return heapq.nsmallest(limit, ((-score, docnum) for docnum, score in scores.items()))
 
     def generic(self, query) -> int:
@@ -220,27 +255,35 @@ class Bitmaps:
         return self.verify_phrase(field, words, query.slop, candidates)
 
     def verify_phrase(self, field, words, slop, candidates):
-        """The candidates in which the words stand in order: positions are decoded only for them,
-        reading postings a block at a time. Where two adjacent words are indexed as a pair, the
-        pair's short posting list is read instead of the words' long ones."""
+        """The candidates in which the words stand in order. Terms are read rarest first, and each
+        one only in the posting blocks that still hold a candidate, so a common word's long list is
+        mostly skipped. Where two adjacent words are indexed as a pair, the pair's short posting
+        list is read instead of the words' long ones."""
         terms = self.position_terms(words) if slop <= 1 else [(word, i) for i, word in enumerate(words)]
-        allowed = candidates.to_bytes((self.size + 7) // 8, "little")
         found = []
         for reader, offset, key, live in self.segments:
-            if not (candidates >> offset) & live:
+            remaining = list(docnums_of((candidates >> offset) & live))
+            if not remaining:
                 continue
-            texts = [self.searcher.schema[field].to_bytes(term) for term, _ in terms]
-            if any((field, text) not in reader for text in texts):
+            texts = [(self.searcher.schema[field].to_bytes(term), index) for term, index in terms]
+            if any((field, text) not in reader for text, _ in texts):
                 continue
-            per_term = [candidate_positions(reader.postings(field, text), allowed, offset) for text in texts]
-            for docnum in set.intersection(*(set(positions) for positions in per_term)):
-                if slop <= 1:
-                    starts = set.intersection(*({p - index for p in positions[docnum]}
-                                                for positions, (_, index) in zip(per_term, terms)))
-                    if starts:
-                        found.append(docnum + offset)
-                elif phrase_in([positions[docnum] for positions in per_term], slop):
-                    found.append(docnum + offset)
+            if slop <= 1:
+                # {docnum: where the phrase could start}, narrowed by each term's positions
+                starts = None
+                for text, index in sorted(texts, key=lambda item: reader.doc_frequency(field, item[0])):
+                    positions = candidate_positions(reader.postings(field, text), remaining)
+                    shifted = {docnum: {p - index for p in positions[docnum]} for docnum in remaining if docnum in positions}
+                    starts = shifted if starts is None else {docnum: s & starts[docnum] for docnum, s in shifted.items()}
+                    remaining = [docnum for docnum in remaining if starts.get(docnum)]
+                    if not remaining:
+                        break
+                found.extend(docnum + offset for docnum in remaining)
+            else:
+                per_term = [candidate_positions(reader.postings(field, text), remaining) for text, _ in texts]
+                found.extend(docnum + offset for docnum in remaining
+                             if all(docnum in positions for positions in per_term)
+                             and phrase_in([positions[docnum] for positions in per_term], slop))
         return bitmap_of(found, self.size)
 
     def position_terms(self, words):
@@ -255,28 +298,34 @@ class Bitmaps:
         return terms
 
 
-def candidate_positions(matcher, allowed, offset):
-    """{docnum: set of positions} of a term, for the documents `allowed` (a bitmap's bytes) holds."""
+def candidate_positions(matcher, docnums):
+    """{docnum: positions} of a term for `docnums` (sorted, within the matcher's segment). A block
+    is decoded only when its range, known from its header, holds one of them."""
     if isinstance(matcher, FilterMatcher):
         matcher = matcher.child
+    wanted = set(docnums)
     result = {}
     if not (hasattr(matcher, "_read_ids") and hasattr(matcher, "_atend")):
         while matcher.is_active():
-            docnum = matcher.id() + offset
-            if allowed[docnum >> 3] >> (docnum & 7) & 1:
-                result[matcher.id()] = set(matcher.value_as("positions"))
+            if matcher.id() in wanted:
+                result[matcher.id()] = matcher.value_as("positions")
             matcher.next()
         return result
     decode = matcher.format.decode_positions
-    while not matcher._atend:
-        matcher._read_ids()
-        ids = matcher._ids
-        wanted = [i for i, docnum in enumerate(ids) if allowed[(docnum + offset) >> 3] >> ((docnum + offset) & 7) & 1]
-        if wanted:
-            matcher._read_values()
-            values = matcher._values
-            for i in wanted:
-                result[ids[i]] = set(decode(values[i]))
+    next_wanted, count = 0, len(docnums)
+    while not matcher._atend and next_wanted < count:
+        last_in_block = matcher._maxid
+        if docnums[next_wanted] <= last_in_block:
+            matcher._read_ids()
+            ids = matcher._ids
+            inside = [i for i, docnum in enumerate(ids) if docnum in wanted]
+            if inside:
+                matcher._read_values()
+                values = matcher._values
+                for i in inside:
+                    result[ids[i]] = decode(values[i])
+            while next_wanted < count and docnums[next_wanted] <= last_in_block:
+                next_wanted += 1
         matcher._next_block()
     return result
 
