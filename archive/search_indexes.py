@@ -12,13 +12,14 @@ class ParagraphIndex(indexes.SearchIndex, indexes.Indexable):
     """One search document per paragraph; facets and display fields are copied in so hits need no queries."""
 
     text = indexes.CharField(document=True, model_attr="text")
-    title = indexes.CharField(model_attr="document__title")
-    document_id = indexes.CharField(model_attr="document_id")
+    # Fields every paragraph of a document shares: see `document_fields`.
+    title = indexes.CharField()
+    document_id = indexes.CharField()
     date = indexes.CharField(null=True)  # YYYYMMDD: sorts and ranges as text
     year = indexes.FacetCharField()
-    series = indexes.FacetCharField(model_attr="document__meeting__series__name")
-    kind = indexes.FacetCharField(model_attr="document__kind")
-    chair_country = indexes.FacetCharField(model_attr="document__meeting__chair_country")
+    series = indexes.FacetCharField()
+    kind = indexes.FacetCharField()
+    chair_country = indexes.FacetCharField()
     mode = indexes.FacetCharField()
     topics = indexes.MultiValueField()
 
@@ -26,28 +27,48 @@ class ParagraphIndex(indexes.SearchIndex, indexes.Indexable):
     label = indexes.CharField(model_attr="label", indexed=False)
     anchor = indexes.CharField(model_attr="anchor", indexed=False)
     paragraph_url = indexes.CharField(indexed=False)
-    document_title = indexes.CharField(model_attr="document__title", indexed=False)
+    document_title = indexes.CharField(indexed=False)
     document_url = indexes.CharField(indexed=False)
-    meeting_title = indexes.CharField(model_attr="document__meeting__title", indexed=False)
+    meeting_title = indexes.CharField(indexed=False)
     meeting_url = indexes.CharField(indexed=False)
 
     _topics = (float("-inf"), [])
+    _document_fields = (None, {})
 
     def get_model(self):
         return Paragraph
 
     def index_queryset(self, using=None):
-        return Paragraph.objects.select_related("document__meeting__series").order_by("document_id", "position")
+        # Prefetched, not joined: the paragraphs of a document then share one document object.
+        return Paragraph.objects.prefetch_related("document__meeting__series").order_by("document_id", "position")
 
-    def prepare_date(self, paragraph):
-        day = paragraph.document.meeting.start_date
-        return f"{day:%Y%m%d}" if day else None
+    def prepare(self, paragraph):
+        prepared = super().prepare(paragraph)
+        prepared.update(self.document_fields(paragraph))
+        return prepared
 
-    def prepare_year(self, paragraph):
-        return str(paragraph.document.year or "")
-
-    def prepare_mode(self, paragraph):
-        return paragraph.document.meeting.get_mode_display()
+    def document_fields(self, paragraph):
+        """The fields a paragraph takes from its document and meeting, worked out once per
+        document object rather than once per paragraph."""
+        document = paragraph.document
+        if self._document_fields[0] is not document:
+            meeting = document.meeting
+            day = meeting.start_date
+            self._document_fields = (document, {
+                "title": document.title,
+                "document_title": document.title,
+                "document_id": str(document.pk),
+                "date": f"{day:%Y%m%d}" if day else None,
+                "year": str(document.year or ""),
+                "series": meeting.series.name,
+                "kind": document.kind,
+                "chair_country": meeting.chair_country,
+                "mode": meeting.get_mode_display(),
+                "document_url": document.get_absolute_url(),
+                "meeting_title": meeting.title,
+                "meeting_url": meeting.get_absolute_url(),
+            })
+        return self._document_fields[1]
 
     def prepare_topics(self, paragraph):
         text = paragraph.text.lower()
@@ -72,9 +93,3 @@ class ParagraphIndex(indexes.SearchIndex, indexes.Indexable):
 
     def prepare_paragraph_url(self, paragraph):
         return paragraph.get_absolute_url()
-
-    def prepare_document_url(self, paragraph):
-        return paragraph.document.get_absolute_url()
-
-    def prepare_meeting_url(self, paragraph):
-        return paragraph.document.meeting.get_absolute_url()

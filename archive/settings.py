@@ -116,6 +116,10 @@ HAYSTACK_LIMIT_TO_REGISTERED_MODELS = False
 ARCHIVE_MAX_UPLOAD_BYTES = int(os.getenv("ARCHIVE_MAX_UPLOAD_BYTES", 20 * 1024 * 1024))
 DATA_UPLOAD_MAX_MEMORY_SIZE = ARCHIVE_MAX_UPLOAD_BYTES + 1024 * 1024
 
+# Memory for sorting postings, per indexing process of a full rebuild (there is one per core, up to
+# two). What does not fit is sorted through temporary files, which makes the rebuild much slower.
+ARCHIVE_INDEX_BUILD_MB = int(os.getenv("ARCHIVE_INDEX_BUILD_MB", 768))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -6,8 +6,9 @@ A subclass of haystack's Whoosh backend. What it changes, and why:
   stemming, and quoted phrases search it, so "cooperation fund" does not match "cooperating
   funds". Stop words are kept, so "Plan of Action" stays an exact phrase. A hyphenated word
   is searched as the phrase of its parts ("Indo-Pacific", "2016-2020").
-- facet fields are whole, untokenised ID columns, so facet values are real values; counts are
-  set intersections over document numbers cached per searcher, never rows counted in Python.
+- facet fields are whole, untokenised ID terms, so facet values are real values; counts are
+  intersections of bitmaps of document numbers (archive.search.bitmaps), never rows counted in
+  Python. Only the date is also a sortable column, for date order.
 - one searcher per process is kept open and reopened only when the index on disk changes.
 - snippets mark exactly what matched (archive.search.highlight), sanitized.
 - spelling suggestions only when a query finds nothing, for words the index does not know.
@@ -47,7 +48,7 @@ from . import highlight as highlighting
 from .bitmaps import Bitmaps, BitmapSet, SegmentCache, docnums_of
 
 WRITER_TIMEOUT_SECONDS = 60
-SCHEMA_VERSION = "6"  # bump when the schema or analysis changes: check_index then rebuilds
+SCHEMA_VERSION = "7"  # bump when the schema or analysis changes: check_index then rebuilds
 STEM_MARK = "~"
 PAIR_MARK = "^"
 # Words so frequent that a phrase made of them would have to check word positions in most paragraphs.
@@ -267,7 +268,7 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
             elif name in NAMED_FIELDS:
                 schema[name] = NAMED_FIELDS[name]()
             elif isinstance(field, FacetField):
-                schema[name] = WHOOSH_ID(stored=True, sortable=True)
+                schema[name] = WHOOSH_ID(stored=True)
             elif not field.indexed:
                 schema[name] = STORED()
             elif field.field_type in ("date", "datetime"):

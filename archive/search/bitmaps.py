@@ -17,6 +17,7 @@ from whoosh.matching import FilterMatcher
 CACHE_BYTES = 256 * 1024 * 1024  # per process
 # Fewer hits than a term's postings by this factor: look each hit up instead of walking the postings.
 LOOKUP_RATIO = 16
+POSTINGS_PER_BLOCK = 128  # Whoosh's W3 codec: postings are read a block of this many at a time
 
 
 def bitmap_of(docnums, size) -> int:
@@ -94,6 +95,9 @@ class SegmentCache:
         self.max_bytes = max_bytes
         self.bytes = 0
 
+    def __contains__(self, key):
+        return key in self.entries
+
     def get(self, key, compute):
         if key in self.entries:
             self.entries.move_to_end(key)
@@ -146,6 +150,10 @@ class Bitmaps:
                 return bitmap_of(leaf_docnums(reader.postings(fieldname, text)), reader.doc_count_all())
             bits |= (self.cache.get((key, fieldname, text), compute) & live) << offset
         return bits
+
+    def has_term(self, fieldname, text) -> bool:
+        """Whether a term's bitmap is already cached for every segment."""
+        return all((key, fieldname, text) in self.cache for reader, offset, key, live in self.segments)
 
     def lengths(self, fieldname):
         """Per segment, the field length of every document (as Whoosh's scorer reads it)."""
@@ -241,16 +249,25 @@ class Bitmaps:
 
     def phrase(self, query):
         """Only documents with every word (and every indexed pair of common words) can hold the
-        phrase: word positions are checked in those alone, and a two-word pair needs no check."""
+        phrase: word positions are checked in those alone, and a two-word pair needs no check.
+        Terms narrow the candidates rarest first; once the candidates are fewer than a term's
+        posting blocks, checking that term's positions in them costs less than its bitmap."""
         field, words = query.fieldname, list(query.words)
-        candidates = self.all
         pairs = [self.pair_term(*pair) for pair in zip(words, words[1:])] if self.pair_term and query.slop <= 1 else []
         pairs = [pair for pair in pairs if pair]
-        for term in [*pairs, *words]:
-            candidates &= self.of(whoosh_query.Term(field, term))
+        if len(words) == 2 and pairs:  # the pair term stands exactly where the two words do
+            return self.of(whoosh_query.Term(field, pairs[0]))
+        to_bytes = self.searcher.schema[field].to_bytes
+        terms = sorted({to_bytes(term) for term in [*pairs, *words]}, key=lambda t: self.searcher.doc_frequency(field, t))
+        candidates = self.all
+        for number, term in enumerate(terms):
+            if number and not self.has_term(field, term) and \
+                    candidates.bit_count() * POSTINGS_PER_BLOCK < self.searcher.doc_frequency(field, term):
+                break
+            candidates &= self.term(field, term)
             if not candidates:
                 return 0
-        if len(words) == 1 or (len(words) == 2 and pairs):
+        if len(words) == 1:
             return candidates
         return self.verify_phrase(field, words, query.slop, candidates)
 

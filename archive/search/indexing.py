@@ -15,6 +15,7 @@ import json
 import logging
 import os
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 from django.db.models.signals import post_delete, post_save
@@ -110,7 +111,8 @@ def rebuild_index(progress=None):
         count = paragraphs.count()
         rows = paragraphs.iterator(chunk_size=2000)
         # One indexing process per core, each writing a segment of its own.
-        writer = index.writer(procs=min(REBUILD_PROCESSES, os.cpu_count() or 1), limitmb=128, multisegment=True)
+        writer = index.writer(procs=min(REBUILD_PROCESSES, os.cpu_count() or 1), limitmb=settings.ARCHIVE_INDEX_BUILD_MB,
+                              multisegment=True)
         try:
             for paragraph in progress(rows, count) if progress else rows:
                 fields = backend.prepare(search_index, paragraph)
