@@ -37,6 +37,7 @@ from haystack.fields import FacetField
 from haystack.models import SearchResult
 from haystack.utils import get_identifier
 from whoosh import query as whoosh_query
+from whoosh.codec.whoosh3 import W3Codec
 from whoosh.analysis import CharsetFilter, Filter, LowercaseFilter, RegexTokenizer, StemFilter
 from whoosh.fields import DATETIME, ID as WHOOSH_ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
@@ -48,11 +49,14 @@ from . import highlight as highlighting
 from .bitmaps import Bitmaps, BitmapSet, SegmentCache, docnums_of
 
 WRITER_TIMEOUT_SECONDS = 60
-SCHEMA_VERSION = "7"  # bump when the schema or analysis changes: check_index then rebuilds
+SCHEMA_VERSION = "9"  # bump when the schema or analysis changes: check_index then rebuilds
 STEM_MARK = "~"
 PAIR_MARK = "^"
 # Words so frequent that a phrase made of them would have to check word positions in most paragraphs.
 # Each adjacent pair of them is also indexed as one term (`^of_the`), so such phrases are found directly.
+# The most frequent of all are paired with any neighbour too (`^trade_and`): a phrase holding one of
+# them then never reads that word's very long posting list.
+PAIRED_WITH_ANY_WORD = frozenset("a an and as at by for in of on s the to we with asean korea rok cooperation including".split())
 COMMON_WORDS = frozenset("""
 a about across after against all also an and any are as at be been both but by can could for from further
 had has have he her his i in into is it its made make may more most must new not of on one or other our out over
@@ -82,7 +86,10 @@ def pair_term(first, second):
 
 def indexed_pair(first, second):
     """The pair term the index holds for two adjacent words, or None."""
-    return pair_term(first, second) if first in COMMON_WORDS and second in COMMON_WORDS else None
+    if first in PAIRED_WITH_ANY_WORD or second in PAIRED_WITH_ANY_WORD or (
+            first in COMMON_WORDS and second in COMMON_WORDS):
+        return pair_term(first, second)
+    return None
 
 
 def hit_fields(stored):
@@ -136,7 +143,7 @@ class StemMarkFilter(Filter):
     """Indexes each word as written (folded) and, at the same position, its stem marked with "~"
     when the two differ: `cooperation` -> `cooperation`, `~cooper`. So one field answers both
     exact phrases ("cooperation fund" as written) and stemmed words (`cooperate` finds
-    `cooperation` through `~cooper`). Two adjacent common words also give a pair term (`^of_the`).
+    `cooperation` through `~cooper`). Adjacent words may also give a pair term (`indexed_pair`).
     Queries are analyzed without the marks, then rewritten."""
 
     is_morph = True
@@ -152,8 +159,9 @@ class StemMarkFilter(Filter):
             if stemmed != word:
                 token.text = STEM_MARK + stemmed
                 yield token
-            if previous in COMMON_WORDS and word in COMMON_WORDS:
-                token.text = pair_term(previous, word)
+            pair = indexed_pair(previous, word) if previous else None
+            if pair:
+                token.text = pair
                 yield token
             token.text = word
             previous = word
@@ -188,6 +196,14 @@ def stem_terms(fieldname, word):
     """Every indexed form of a word that stems like `word`."""
     stemmed = stem_word(word)
     return whoosh_query.Or([whoosh_query.Term(fieldname, stemmed), whoosh_query.Term(fieldname, STEM_MARK + stemmed)])
+
+
+class ArchiveCodec(W3Codec):
+    """Whoosh's own codec without per-block field-length statistics: looking up every posting's
+    field length was a seventh of a rebuild. Whoosh's scorer then bounds a block's score from its
+    weights alone, which is looser but still safe; our own ranking reads the real lengths."""
+
+    length_stats = False
 
 
 _lock_depth = threading.local()
@@ -297,7 +313,7 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
             self.setup()
         with index_lock(self.path):
             target = index or self.storage.open_index(schema=self.schema)
-            writer = target.writer(timeout=WRITER_TIMEOUT_SECONDS)
+            writer = target.writer(timeout=WRITER_TIMEOUT_SECONDS, codec=ArchiveCodec())
             try:
                 yield writer
             except BaseException:
@@ -658,7 +674,9 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
         docnum = searcher.document_number(**{ID: get_identifier(model_instance)})
         if docnum is None:
             return {"results": [], "hits": 0}
-        key_terms = searcher.key_terms([docnum], self.content_field_name, numterms=15)
+        # Words and stems only: pair terms would make passages similar for sharing "of the".
+        key_terms = [(term, weight) for term, weight in searcher.key_terms([docnum], self.content_field_name, numterms=60)
+                     if not term.startswith(PAIR_MARK)][:15]
         if not key_terms:
             return {"results": [], "hits": 0}
         query = whoosh_query.Or([whoosh_query.Term(self.content_field_name, word, boost=weight)
@@ -686,7 +704,7 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
             tokens = [token.text for token in analyzer(bare)]
             known = all(searcher.doc_frequency(self.content_field_name, token) for token in tokens)
             suggestions = [] if known else [
-                s for s in corrector.suggest(tokens[0] if tokens else bare.lower(), limit=5) if not s.startswith(STEM_MARK)][:1]
+                s for s in corrector.suggest(tokens[0] if tokens else bare.lower(), limit=5) if not s.startswith((STEM_MARK, PAIR_MARK))][:1]
             if suggestions:
                 words.append(word.replace(bare, suggestions[0]))
                 changed = True

@@ -39,9 +39,9 @@ def docnums_of(bits: int):
 
 def leaf_postings(matcher):
     """(document numbers, term frequencies) of a term's postings, read a block at a time."""
-    if isinstance(matcher, FilterMatcher):
+    if isinstance(matcher, FilterMatcher):  # deletions are handled by the caller
         matcher = matcher.child
-    ids, weights = array("l"), array("d")
+    ids, weights = array("I"), array("f")
     if hasattr(matcher, "_read_ids") and hasattr(matcher, "_atend"):
         while not matcher._atend:
             matcher._read_ids()
@@ -55,19 +55,6 @@ def leaf_postings(matcher):
             weights.append(matcher.weight())
             matcher.next()
     return ids, weights
-
-
-def leaf_docnums(matcher):
-    """Document numbers of a term's postings, a whole block at a time where Whoosh allows it."""
-    if isinstance(matcher, FilterMatcher):  # deletions are handled by the caller
-        matcher = matcher.child
-    if hasattr(matcher, "_read_ids") and hasattr(matcher, "_atend"):
-        while not matcher._atend:
-            matcher._read_ids()
-            yield from matcher._ids
-            matcher._next_block()
-    else:
-        yield from matcher.all_ids()
 
 
 class BitmapSet(DocIdSet):
@@ -143,11 +130,12 @@ class Bitmaps:
 
     def term(self, fieldname, text) -> int:
         bits = 0
-        for reader, offset, key, live in self.segments:
-            def compute(reader=reader):
-                if (fieldname, text) not in reader:
-                    return 0
-                return bitmap_of(leaf_docnums(reader.postings(fieldname, text)), reader.doc_count_all())
+        for segment in self.segments:
+            reader, offset, key, live = segment
+
+            def compute(segment=segment):
+                # From the cached postings, so ranking the same term later reads nothing again.
+                return bitmap_of(self.postings(segment, fieldname, text)[0], segment[0].doc_count_all())
             bits |= (self.cache.get((key, fieldname, text), compute) & live) << offset
         return bits
 
@@ -170,7 +158,7 @@ class Bitmaps:
 
         def compute():
             if (fieldname, btext) not in reader:
-                return array("l"), array("d")
+                return array("I"), array("f")
             return leaf_postings(reader.postings(fieldname, btext))
         return self.cache.get((key, "postings", fieldname, btext), compute)
 
