@@ -49,7 +49,7 @@ from . import highlight as highlighting
 from .bitmaps import Bitmaps, BitmapSet, SegmentCache, docnums_of
 
 WRITER_TIMEOUT_SECONDS = 60
-SCHEMA_VERSION = "9"  # bump when the schema or analysis changes: check_index then rebuilds
+SCHEMA_VERSION = "10"  # bump when the schema or analysis changes: check_index then rebuilds
 STEM_MARK = "~"
 PAIR_MARK = "^"
 # Words so frequent that a phrase made of them would have to check word positions in most paragraphs.
@@ -73,6 +73,7 @@ FACET_QUERY_FIELDS = {"series_q": "series", "kind_q": "kind", "country_q": "chai
 # Words a user may put before a colon, and the fields they search.
 FIELD_ALIASES = {"series_q": ["series"], "kind_q": ["kind", "type"], "country_q": ["country", "chair"]}
 DOCSET_CACHE_SIZE = 256
+MAX_SPELLING_CORRECTIONS = 3  # unknown words per query that get a "did you mean"
 
 
 @lru_cache(maxsize=200_000)
@@ -206,6 +207,13 @@ class ArchiveCodec(W3Codec):
     length_stats = False
 
 
+def writer_options():
+    """Options for every index writer: our codec, and each part of a segment in a file of its own.
+    Whoosh opens a part of a compound segment file by copying it into memory, so after every save
+    the reopened searcher copied most of the index again."""
+    return {"codec": ArchiveCodec(), "compound": False}
+
+
 _lock_depth = threading.local()
 
 
@@ -313,7 +321,7 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
             self.setup()
         with index_lock(self.path):
             target = index or self.storage.open_index(schema=self.schema)
-            writer = target.writer(timeout=WRITER_TIMEOUT_SECONDS, codec=ArchiveCodec())
+            writer = target.writer(timeout=WRITER_TIMEOUT_SECONDS, **writer_options())
             try:
                 yield writer
             except BaseException:
@@ -691,11 +699,15 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
         return {"results": results, "hits": len(results)}
 
     def create_spelling_suggestion(self, query_string):
-        """Corrections for the words the index does not know; None when there is nothing to correct."""
+        """Corrections for the words the index does not know; None when there is nothing to correct.
+
+        Only words sharing the unknown word's first letter are considered, and only the first few
+        unknown words are corrected: a search through the whole vocabulary (a million terms at
+        200,000 paragraphs) takes seconds per word."""
         searcher = self.current_searcher()
         corrector = searcher.corrector(self.content_field_name)
         analyzer = self.schema[EXACT_FIELD].analyzer
-        words, changed = [], False
+        words, changed, attempts = [], False, 0
         for word in force_str(query_string).split():
             bare = word.strip('"()*?~^-+')
             if not bare or bare.upper() in self.RESERVED_WORDS or ":" in bare or not bare.isalpha():
@@ -703,8 +715,10 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
                 continue
             tokens = [token.text for token in analyzer(bare)]
             known = all(searcher.doc_frequency(self.content_field_name, token) for token in tokens)
-            suggestions = [] if known else [
-                s for s in corrector.suggest(tokens[0] if tokens else bare.lower(), limit=5) if not s.startswith((STEM_MARK, PAIR_MARK))][:1]
+            suggestions = []
+            if not known and attempts < MAX_SPELLING_CORRECTIONS:
+                attempts += 1
+                suggestions = corrector.suggest(tokens[0] if tokens else bare.lower(), limit=1, prefix=1)
             if suggestions:
                 words.append(word.replace(bare, suggestions[0]))
                 changed = True

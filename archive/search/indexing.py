@@ -22,7 +22,7 @@ from django.db.models.signals import post_delete, post_save
 from haystack import connections
 from haystack.signals import BaseSignalProcessor
 
-from .backend import ArchiveCodec, index_lock
+from .backend import index_lock, writer_options
 
 log = logging.getLogger(__name__)
 REBUILD_PROCESSES = 2
@@ -112,7 +112,7 @@ def rebuild_index(progress=None):
         rows = paragraphs.iterator(chunk_size=2000)
         # One indexing process per core, each writing a segment of its own.
         writer = index.writer(procs=min(REBUILD_PROCESSES, os.cpu_count() or 1), limitmb=settings.ARCHIVE_INDEX_BUILD_MB,
-                              multisegment=True, codec=ArchiveCodec())
+                              multisegment=True, **writer_options())
         try:
             for paragraph in progress(rows, count) if progress else rows:
                 fields = backend.prepare(search_index, paragraph)
