@@ -158,7 +158,11 @@ def build_no_text_layer_pdf(path):
 # ---------------------------------------------------------------------------------------------
 # DOCX builders
 
-def _docx_core(document, title):
+def _statement_docx(title, date, numbering=False):
+    """A new Word document with fixed core properties, then its title (Title style) and date lines."""
+    import docx
+
+    document = docx.Document()
     props = document.core_properties
     props.title = title
     props.author = "ASEAN-ROK Archive tests"
@@ -166,6 +170,11 @@ def _docx_core(document, title):
     props.modified = FIXED_DATE.replace(tzinfo=None)
     props.last_modified_by = "ASEAN-ROK Archive tests"
     props.revision = 1
+    if numbering:
+        _add_statement_numbering(document)
+    document.add_paragraph(title, style="Title")
+    document.add_paragraph(date)
+    return document
 
 
 HEADINGS_TITLE = "Joint Declaration on the ASEAN-ROK Comprehensive Strategic Partnership"
@@ -192,12 +201,7 @@ HEADINGS_BODY = [
 
 def build_headings_docx(path):
     """Title-styled title, a date paragraph, Heading 2 section headings, numbers typed as text."""
-    import docx
-
-    document = docx.Document()
-    _docx_core(document, HEADINGS_TITLE)
-    document.add_paragraph(HEADINGS_TITLE, style="Title")
-    document.add_paragraph("10 October 2024")
+    document = _statement_docx(HEADINGS_TITLE, "10 October 2024")
     for kind, text in HEADINGS_BODY:
         if kind == "heading":
             document.add_heading(text, level=2)
@@ -279,13 +283,7 @@ def _number_paragraph(paragraph, level):
 
 def build_autonumber_docx(path):
     """Numbered paragraphs whose numbers come from Word's automatic numbering (w:numPr), not the text."""
-    import docx
-
-    document = docx.Document()
-    _docx_core(document, AUTONUMBER_TITLE)
-    _add_statement_numbering(document)
-    document.add_paragraph(AUTONUMBER_TITLE, style="Title")
-    document.add_paragraph("30 May 2024")
+    document = _statement_docx(AUTONUMBER_TITLE, "30 May 2024", numbering=True)
     for kind, text in AUTONUMBER_BODY:
         if kind == "heading":
             document.add_heading(text, level=2)

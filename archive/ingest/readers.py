@@ -179,9 +179,12 @@ class WordNumbering:
     def __init__(self, document):
         self.levels = {}
         self.counters = Counter()
+        from docx.opc.constants import RELATIONSHIP_TYPE
+
         try:
-            part = document.part.numbering_part
-        except (KeyError, NotImplementedError, AttributeError):  # python-docx: the file has no numbering
+            # Asked for directly: python-docx's `numbering_part` would try to create a missing one.
+            part = document.part.part_related_by(RELATIONSHIP_TYPE.NUMBERING)
+        except KeyError:  # the file defines no numbering
             return
         ns = {"w": "http://schemas.openxmlformats.org/wordprocessingml/2006/main"}
         root = part.element

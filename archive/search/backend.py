@@ -81,16 +81,18 @@ def stem_word(word):
     return stem(word)
 
 
-def pair_term(first, second):
-    return f"{PAIR_MARK}{first}_{second}"
-
-
 def indexed_pair(first, second):
     """The pair term the index holds for two adjacent words, or None."""
     if first in PAIRED_WITH_ANY_WORD or second in PAIRED_WITH_ANY_WORD or (
             first in COMMON_WORDS and second in COMMON_WORDS):
-        return pair_term(first, second)
+        return f"{PAIR_MARK}{first}_{second}"
     return None
+
+
+def phrase_pairs(words):
+    """(pair term, index of its second word) for each adjacent pair of `words` the index holds."""
+    pairs = (indexed_pair(first, second) for first, second in zip(words, words[1:]))
+    return [(pair, second) for second, pair in enumerate(pairs, 1) if pair]
 
 
 def hit_fields(stored):
@@ -133,8 +135,8 @@ def ranking_query(query, reader):
             return whoosh_query.And(kept) if kept else whoosh_query.Every()
         if isinstance(node, whoosh_query.Phrase):
             words = list(node.words)
-            pairs = [indexed_pair(a, b) for a, b in zip(words, words[1:])] if node.slop <= 1 else []
-            terms = [term for term in [*pairs, *words] if term]
+            pairs = [pair for pair, _ in phrase_pairs(words)] if node.slop <= 1 else []
+            terms = [*pairs, *words]
             return whoosh_query.Term(node.fieldname, min(terms, key=lambda t: reader.doc_frequency(node.fieldname, t)))
         return node
     return query.accept(unphrase) if not isinstance(query, whoosh_query.Not) else whoosh_query.Every()
@@ -477,7 +479,7 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
     def bitmaps(self):
         searcher = self.current_searcher()
         if self._bitmaps is None:
-            self._bitmaps = Bitmaps(searcher, self._segment_cache, indexed_pair)
+            self._bitmaps = Bitmaps(searcher, self._segment_cache, phrase_pairs)
         return self._bitmaps
 
     def document_count(self):

@@ -37,12 +37,19 @@ def docnums_of(bits: int):
         position = digits.find("1", position + 1)
 
 
+def leaf_matcher(matcher):
+    """A term's matcher without Whoosh's deletion filter (callers apply deletions themselves), and
+    whether it reads its postings a block at a time (Whoosh's W3 codec), which lets callers do so too."""
+    if isinstance(matcher, FilterMatcher):
+        matcher = matcher.child
+    return matcher, hasattr(matcher, "_read_ids") and hasattr(matcher, "_atend")
+
+
 def leaf_postings(matcher):
     """(document numbers, term frequencies) of a term's postings, read a block at a time."""
-    if isinstance(matcher, FilterMatcher):  # deletions are handled by the caller
-        matcher = matcher.child
+    matcher, by_block = leaf_matcher(matcher)
     ids, weights = array("I"), array("f")
-    if hasattr(matcher, "_read_ids") and hasattr(matcher, "_atend"):
+    if by_block:
         while not matcher._atend:
             matcher._read_ids()
             matcher._read_weights()
@@ -110,10 +117,10 @@ def size_of(value) -> int:
 class Bitmaps:
     """Bitmaps over one searcher's documents, built from per-segment bitmaps."""
 
-    def __init__(self, searcher, cache: SegmentCache, pair_term=None):
+    def __init__(self, searcher, cache: SegmentCache, phrase_pairs):
         self.searcher = searcher
         self.cache = cache
-        self.pair_term = pair_term  # (word, word) -> the term indexing them as a pair, or None
+        self.phrase_pairs = phrase_pairs  # words -> [(pair term the index holds, index of its second word)]
         self.size = searcher.doc_count_all()
         subsearchers = searcher.subsearchers or [(searcher, 0)]
         self.segments = []
@@ -168,11 +175,13 @@ class Bitmaps:
         Whoosh's matchers for frequent terms; when the hits are few next to a term's postings,
         each hit is looked up in them instead of walking them all."""
         searcher = self.searcher
-        weighted = []  # (field, term, idf × boost) of the terms the index holds
+        weighted = []  # (term, idf × boost, BM25 length terms, field lengths per segment) of the terms the index holds
         for fieldname, text, boost in terms:
             btext = text if isinstance(text, bytes) else searcher.schema[fieldname].to_bytes(text)
             if searcher.doc_frequency(fieldname, btext):
-                weighted.append((fieldname, btext, searcher.idf(fieldname, btext) * boost))
+                scale = K1 * B / (searcher.avg_field_length(fieldname) or 1)
+                weighted.append(((fieldname, btext), searcher.idf(fieldname, btext) * boost, K1 * (1 - B), scale,
+                                 self.lengths(fieldname)))
         scores = {}
         get = scores.get
         for number, segment in enumerate(self.segments):
@@ -181,11 +190,9 @@ class Bitmaps:
             if not local:
                 continue
             hit_count, hit_list, allowed = local.bit_count(), None, None
-            for fieldname, btext, idf in weighted:
+            for (fieldname, btext), idf, norm, scale, lengths_by_segment in weighted:
                 ids, weights = self.postings(segment, fieldname, btext)
-                lengths = self.lengths(fieldname)[number]
-                norm = K1 * (1 - B)
-                scale = K1 * B / (searcher.avg_field_length(fieldname) or 1)
+                lengths = lengths_by_segment[number]
                 if hit_count * LOOKUP_RATIO < len(ids):
                     hit_list = hit_list or list(docnums_of(local))
                     found = ((docnum, bisect_left(ids, docnum)) for docnum in hit_list)
@@ -241,8 +248,7 @@ class Bitmaps:
         Terms narrow the candidates rarest first; once the candidates are fewer than a term's
         posting blocks, checking that term's positions in them costs less than its bitmap."""
         field, words = query.fieldname, list(query.words)
-        pairs = [self.pair_term(*pair) for pair in zip(words, words[1:])] if self.pair_term and query.slop <= 1 else []
-        pairs = [pair for pair in pairs if pair]
+        pairs = [pair for pair, _ in self.phrase_pairs(words)] if query.slop <= 1 else []
         if len(words) == 2 and pairs:  # the pair term stands exactly where the two words do
             return self.of(whoosh_query.Term(field, pairs[0]))
         to_bytes = self.searcher.schema[field].to_bytes
@@ -293,12 +299,8 @@ class Bitmaps:
 
     def position_terms(self, words):
         """(term, index of the word whose position it has): pair terms where indexed, else words."""
-        terms, covered = [], set()
-        for i in range(1, len(words)):
-            pair = self.pair_term(words[i - 1], words[i]) if self.pair_term else None
-            if pair:
-                terms.append((pair, i))  # a pair is indexed at its second word's position
-                covered.update((i - 1, i))
+        terms = self.phrase_pairs(words)  # a pair is indexed at its second word's position
+        covered = {i for _, second in terms for i in (second - 1, second)}
         terms += [(word, i) for i, word in enumerate(words) if i not in covered]
         return terms
 
@@ -306,11 +308,10 @@ class Bitmaps:
 def candidate_positions(matcher, docnums):
     """{docnum: positions} of a term for `docnums` (sorted, within the matcher's segment). A block
     is decoded only when its range, known from its header, holds one of them."""
-    if isinstance(matcher, FilterMatcher):
-        matcher = matcher.child
+    matcher, by_block = leaf_matcher(matcher)
     wanted = set(docnums)
     result = {}
-    if not (hasattr(matcher, "_read_ids") and hasattr(matcher, "_atend")):
+    if not by_block:
         while matcher.is_active():
             if matcher.id() in wanted:
                 result[matcher.id()] = matcher.value_as("positions")
