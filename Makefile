@@ -6,7 +6,7 @@ PORT ?= 8000
 WORKERS ?= 2
 export ARCHIVE_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run setup test test-packages superuser
+.PHONY: run setup test test-packages superuser ingest-report
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ test: $(VENV)/.dev test-packages
 
 superuser: setup
 	$(BIN)/python manage.py createsuperuser
+
+# The importer's accuracy per field on the test corpus (tests/data/ingest/corpus), in a throw-away archive.
+ingest-report: $(VENV)/.runtime
+	$(BIN)/python manage.py ingest_report
 
 # Search benchmark: the site's Whoosh search against SQLite FTS5 at several corpus sizes (see bench/README.md).
 SCALES ?= 1000,10000,50000,200000
