@@ -1,13 +1,16 @@
 """Structure to metadata: title, kind, meeting, dates, place, mode and chair.
 
-Pure functions; the list of meeting series comes in as data (see `SeriesCatalogue`).
-Each extracted field is marked "found" (printed in the statement) or "guessed" (derived),
-so the admin can see what to check.
+Pure functions; the list of meeting series comes in as data (see `SeriesCatalogue`), countries and
+cities from kept gazetteers (see `places`). Each extracted field is marked "found" (printed in the
+statement) or "guessed" (derived), so the admin can see what to check.
 """
 
 import datetime
 import re
+from collections import Counter
 from dataclasses import dataclass, field
+
+from .places import find_city, find_country, is_country
 
 MONTHS = {
     name: number
@@ -22,67 +25,84 @@ MONTHS = {
 MONTH = r"(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
 DAY = r"(?<!\d)(?P<day>\d{1,2})(?:st|nd|rd|th)?"
 END_DAY = r"(?:\s*(?:[-–—]|to|and)\s*(?P<end_day>\d{1,2})(?:st|nd|rd|th)?)?"
-DAY_MONTH_YEAR = re.compile(DAY + END_DAY + r"\s+" + MONTH + r",?\s+(?P<year>\d{4})\b", re.I)
+DAY_MONTH_YEAR = re.compile(DAY + END_DAY + r"\s+(?:of\s+)?" + MONTH + r",?\s+(?P<year>\d{4})\b", re.I)
 MONTH_DAY_YEAR = re.compile(r"\b" + MONTH + r"\s+" + DAY + END_DAY + r",?\s+(?P<year>\d{4})\b", re.I)
-NUMERIC_DATE = re.compile(r"(?<!\d)(?P<day>\d{1,2})[-/.](?P<month>\d{1,2})[-/.](?P<year>\d{4})(?!\d)")
-ISO_DATE = re.compile(r"(?<!\d)(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})(?!\d)")
-# "JAKARTA, 26 August 2020 –Today, ..." opens a press release.
+# A day and month with no year: the meeting's year is then not printed ("on 25 November in Busan").
+DAY_MONTH_ONLY = re.compile(r"(?:" + DAY + r"\s+" + MONTH + r"|\b" + MONTH.replace("month", "month2") + r"\s+"
+                            + DAY.replace("day", "day2") + r")\b(?!,?\s+\d{4})", re.I)
+# Day first, as ASEAN publishers write them (12/11/2020); month first only when the day cannot be a month.
+NUMERIC_DATE = re.compile(r"(?<![\d.])(?P<day>\d{1,2})\s?[-/.]\s?(?P<month>\d{1,2})\s?[-/.]\s?(?P<year>(?:19|20)\d{2})(?!\d)")
+# 2020-11-12, 2019.11.27, 2019/11/27, "2019. 11. 27." and 2019년 11월 27일
+ISO_DATE = re.compile(r"(?<![\d.])(?P<year>(?:19|20)\d{2})\s?(?:[-./]|년)\s?(?P<month>\d{1,2})\s?(?:[-./]|월)\s?"
+                      r"(?P<day>\d{1,2})(?:일)?(?![\d])")
+# "JAKARTA, 26 August 2020 –Today, ...", "SEOUL, Nov. 26 (Yonhap) --" open a release or a news report.
 DATELINE = re.compile(
-    r"^(?P<city>[A-Z][A-Za-z .'-]{1,40}?)(?:,\s*[A-Z][A-Za-z .'-]{1,30}?)?,\s+"
-    r"(?P<date>\d{1,2}\s+[A-Za-z]+\.?\s+\d{4}|[A-Za-z]+\.?\s+\d{1,2},\s+\d{4})\b"
+    r"^(?P<city>[A-Z][A-Za-z .'’-]{1,40}?)(?:,\s*[A-Z][A-Za-z .'-]{1,30}?)?\s*[,(]\s*"
+    r"(?P<date>\d{1,2}\s+[A-Za-z]+\.?,?\s+\d{4}|[A-Za-z]+\.?\s+\d{1,2},?\s+\d{4}|\d{1,2}[-/.]\d{1,2}[-/.]\d{4}"
+    r"|[A-Za-z]{3,9}\.?\s+\d{1,2}\b(?=\s*\())"
 )
-HELD_ON = re.compile(r"\b(?:held|convened|took place|met)\b[^.]*?\b(?:on|from)\s+(?P<date>[^.]{4,60})")
-VIDEOCONFERENCE = re.compile(r"\b(video\s*-?\s*conferenc\w*|virtual(ly)?|online meeting|video link)\b", re.I)
+HELD_ON = re.compile(r"\b(?:held|convened|took place|met|hosted|organi[sz]ed|opened)\b[^.]*?\b(?:on|from)\s+"
+                     r"(?P<date>[^.]{4,60})")
+OPENS_WITH_DATE = re.compile(r"^(?:On|From)\s+(?P<date>[^,]{6,40}),")
+VIDEOCONFERENCE = re.compile(
+    r"\b(video\s*-?\s*conferenc\w*|virtual(ly)?|online meeting|online format|video link|via video\b"
+    r"|by video\b|teleconferenc\w*)", re.I)
 HELD_IN = re.compile(
-    r"\b(?:held|convened|took place|met)\s+in\s+(?P<city>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){0,2})"
-    r"(?:,\s*(?P<country>(?:the\s+)?[A-Z][\w ]+?))?(?=\s+(?:on|from|in|under)\b|[.,;])"
-)
-CHAIRED_BY = re.compile(r"\b(?<!co-)chaired by (?P<who>.+?)(?=,?\s+and\s+(?:was\s+)?attended\b|,\s+with\b|[.;]\s|[.;]?$)")
-HONORIFIC = re.compile(r"^(?:H\.?\s?E\.?|HE|Mr\.?|Ms\.?|Mrs\.?|Dr\.?)\s+")
+    r"\b(?:held|convened|took place|met|hosted|gathered|was opened|opened)\b[^.;]{0,60}?\b(?:in|at)\s+"
+    r"(?:the\s+)?(?P<city>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){0,3})(?:,\s*(?P<country>(?:the\s+)?[A-Z][\w' ]+?))?"
+    r"(?=\s+(?:on|from|in|under|to|and|at|as|with|by|during)\b|[.,;)]|\s*$)")
+# " in Busan", " in Nay Pyi Taw, Myanmar": any place named after "in" or "at", checked against the gazetteer.
+IN_PLACE = re.compile(r"\b(?:in|at)\s+(?:the\s+)?(?P<city>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){0,3})"
+                      r"(?:,\s*(?P<country>[A-Z][\w' ]+?))?(?=\s+[a-z]|[.,;)]|\s*$)")
+PLACE_LABEL = re.compile(r"^(?:place|venue|location)\s*[:：]\s*(?P<place>.+)$", re.I)
+# Offices and honorifics before a person's name.
+HONORIFIC = re.compile(
+    r"^(?:(?:H\.?\s?E\.?|HE|His|Her|Their|Excellency|Majesty|Royal|Highness|Mr\.?|Ms\.?|Mrs\.?|Dr\.?|Samdech"
+    r"|Akka Moha Sena Padei Techo|Moha Bovor Thipadei|Dato['’]?\s+Seri|Dato['’]?\s+Sri|Datuk|Dato['’]?|Tan Sri|Pehin"
+    r"|Prof\.?|Professor|General|Gen\.?|Senior|State|Prime|Minister|President|Vice|Deputy|Foreign|Secretary"
+    r"|Counsellor|Chancellor|Chairman|Chair|Sultan|Haji|King|Queen|the|of|for|Affairs|Trade|Industry|Economy"
+    r"|Economic|Permanent|General|Ambassador|Acting|First)\b\.?,?\s+)+", re.I)
 # Abbreviations whose full stops would otherwise end a sentence early.
-ABBREVIATION_DOTS = re.compile(r"\b(H\.\s?E|Mr|Ms|Mrs|Dr|St|Jr|U\.S)\.")
-CHAIRMANSHIP = re.compile(r"\bunder the (?:chairmanship|chairship|chair) of (?:the\s+)?(?P<country>[A-Z][\w ]+)")
+ABBREVIATION_DOTS = re.compile(r"\b(H\.\s?E|Mr|Ms|Mrs|Dr|St|Jr|U\.S|Gen|Prof)\.")
+CHAIRED_BY = re.compile(
+    r"\b(?<!co-)(?:chaired|presided over|hosted)\s+by\s+(?P<who>.+?)(?=,?\s+and\s+(?:was\s+)?attended\b"
+    r"|,\s+(?:with|who|and)\b|[.;]\s|[.;]?$|\s+(?:and|with) (?:the )?participation\b)"
+    r"|\bunder the (?:chairmanship|chairship|chair|presidency) of\s+(?P<who2>.+?)(?=,?\s+and\b|,\s+(?:with|the)\b"
+    r"|[.;]\s|[.;]?$|\s+(?:on|in)\s+(?:\d|[A-Z]))")
+AS_CHAIR = re.compile(r"(?P<who>(?:[A-Z][\w'’.-]*\s+){0,6}[A-Z][\w'’.-]*(?:\s+of\s+(?:the\s+)?[A-Z][\w ']+?)?),?\s+"
+                      r"(?:in (?:its|his|her) capacity )?as(?: the)? (?:ASEAN Chair|Chair of ASEAN|ASEAN Chairman)\b")
 CO_CHAIRED = re.compile(r"(?P<who>[^.]+?),?\s+co-chaired\b", re.I)
 CO_CHAIRED_BY = re.compile(r"\bco-chaired by (?P<who>[^.]+)", re.I)
 
+# Kinds of document, the more specific spelling of one place in a title first ("Joint Vision Statement" before
+# "Vision Statement"); a title is of the kind named earliest in it ("Plan of Action to Implement the Joint
+# Declaration …" is a Plan of Action).
 KINDS = [
+    ("Co-Chairs' Press Statement", r"co-?chairs?['’]?\s+press\s+statement"),
     ("Co-Chairs' Statement", r"co-?chairs?['’]?\s+statement"),
     ("Chairman's Statement", r"chairman['’]?s\s+statement"),
-    ("Chair's Statement", r"chair['’]?s\s+statement"),
-    ("Joint Media Statement", r"joint\s+media\s+statement"),
+    ("Chair's Statement", r"chair(?:person)?['’]?s\s+statement|statement\s+(?:of|by)\s+the\s+chair(?:man)?\b"),
+    ("Joint Media Statement", r"joint\s+media\s+statement|joint\s+press\s+statement"),
     ("Joint Vision Statement", r"joint\s+vision\s+statement"),
     ("Vision Statement", r"vision\s+statement"),
     ("Joint Statement", r"joint\s+statement"),
     ("Joint Declaration", r"joint\s+declaration"),
-    ("Declaration", r"declaration"),
-    ("Plan of Action", r"plan\s+of\s+action"),
-    ("Press Release", r"press\s+release|media\s+release"),
+    ("Joint Communiqué", r"joint\s+communiqu[eé]"),
+    ("Declaration", r"\bdeclaration\b"),
+    ("Plan of Action", r"plan\s+of\s+action|work\s+plan\b|action\s+plan\b"),
+    ("Fact Sheet", r"fact\s*sheet"),
+    ("Press Release", r"press\s+release|media\s+release|news\s+release|press\s+statement|\boutcomes?\s+of\b"
+                      r"|\bresults?\s+of\s+the\b|\bbriefing\b"),
+    ("Remarks", r"\bremarks\b"),
+    ("Speech", r"\bspeech\b|\baddress\s+(?:by|at|of)\b|\bkeynote\b"),
     ("Report", r"\breport\b"),
 ]
-
-# Countries as the archive names them, with the other ways statements write them.
-COUNTRIES = {
-    "Brunei Darussalam": ["Brunei Darussalam", "Brunei"],
-    "Cambodia": ["Kingdom of Cambodia", "Cambodia"],
-    "Indonesia": ["Republic of Indonesia", "Indonesia"],
-    "Lao PDR": ["Lao People's Democratic Republic", "Lao PDR", "Laos"],
-    "Malaysia": ["Malaysia"],
-    "Myanmar": ["Republic of the Union of Myanmar", "Myanmar"],
-    "Philippines": ["Republic of the Philippines", "Philippines"],
-    "Singapore": ["Republic of Singapore", "Singapore"],
-    "Thailand": ["Kingdom of Thailand", "Thailand"],
-    "Viet Nam": ["Socialist Republic of Viet Nam", "Viet Nam", "Vietnam"],
-    "Timor-Leste": ["Timor-Leste"],
-    "ROK": ["Republic of Korea", "ROK", "South Korea", "Korea"],
-}
-CITIES = {
-    "Jakarta": "Indonesia", "Bandar Seri Begawan": "Brunei Darussalam", "Phnom Penh": "Cambodia",
-    "Siem Reap": "Cambodia", "Vientiane": "Lao PDR", "Luang Prabang": "Lao PDR", "Kuala Lumpur": "Malaysia",
-    "Nay Pyi Taw": "Myanmar", "Naypyidaw": "Myanmar", "Manila": "Philippines", "Singapore": "Singapore",
-    "Bangkok": "Thailand", "Pattaya": "Thailand", "Cha-am": "Thailand", "Hua Hin": "Thailand", "Ha Noi": "Viet Nam",
-    "Hanoi": "Viet Nam", "Da Nang": "Viet Nam", "Ho Chi Minh City": "Viet Nam", "Seoul": "ROK", "Busan": "ROK",
-    "Jeju": "ROK", "Incheon": "ROK", "Bali": "Indonesia", "Labuan Bajo": "Indonesia",
-}
+KIND_PATTERNS = [(kind, re.compile(pattern, re.I)) for kind, pattern in KINDS]
+# A newspaper's own report: a byline, an agency credit or an agency dateline "SEOUL, Nov. 26 (Yonhap) --".
+NEWS_SIGNS = re.compile(
+    r"\((?:Yonhap|AFP|AP|Reuters|Bernama|VNA|KPL|Antara|Xinhua|Kyodo)\)|^By\s+[A-Z][\w.-]+(?:\s+[A-Z][\w.-]+){0,3}"
+    r"(?:\s*\(|,|$)|\b(?:Korea Herald|Korea Times|JoongAng|Yonhap|VOV|Viet Nam News|Vietnam News Agency|Bernama"
+    r"|Jakarta Post|Straits Times|Khmer Times|Vientiane Times)\b", re.M)
 
 ORDINAL_WORDS = {
     "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
@@ -96,12 +116,16 @@ ORDINAL = (
     r"|(?:(?:twenty|thirty|forty|fifty)[-\s]?)?(?:" + "|".join(ORDINAL_WORDS) + r")"
     r"|" + "|".join(TENS_ORDINAL) + r")"
 )
-# Any spelling of Korea next to ASEAN is read as "ASEAN-ROK" when matching series names.
-ASEAN_KOREA = re.compile(
-    r"\bASEAN\s*(?:[-–—+]|\bplus\b)?\s*(?:the\s+)?(?:Republic\s+of\s+Korea(?:\s*\(ROK\))?|ROK|Korea)\b", re.I
-)
-# "(APT)", "(ROK)", "(AMMTC + ROK)": acronyms in brackets inside a meeting's name
-BRACKETED_ACRONYM = re.compile(r"\s*\((?:[A-Z][A-Za-z+&\- ]{1,15})\)")
+# Other spellings of the names in series titles, read as the catalogue writes them.
+SERIES_SPELLINGS = [
+    (re.compile(r"\b(?:Korea|ROK)\s*[-–—+]\s*ASEAN\b", re.I), "ASEAN-ROK"),
+    (re.compile(r"\bRepublic\s+of\s+Korea(?:\s*\(ROK\))?|\bSouth\s+Korea\b", re.I), "ROK"),
+    (re.compile(r"\bASEAN\s*(?:[-–—+]|\band\b|\bplus\b)?\s*(?:the\s+)?(?:ROK|Korea)\b", re.I), "ASEAN-ROK"),
+    (re.compile(r"\bASEAN\s*(?:\+\s*3|\+\s*Three|Plus\s+Three|Plus\s+3)\b|\bAPT\b", re.I), "ASEAN Plus Three"),
+    (re.compile(r"\b(?:ASEAN|10)\s*\+\s*(?:1|One)\b", re.I), "ASEAN-ROK"),
+]
+# "(APT)", "(ROK)", "(AMMTC + ROK)", "(10+1)": acronyms in brackets inside a meeting's name
+BRACKETED_ACRONYM = re.compile(r"\s*\((?:[A-Z0-9][A-Za-z0-9+&\- ]{1,15})\)")
 
 
 def ordinal_number(text: str) -> int:
@@ -138,12 +162,16 @@ def find_date(text: str):
                 end = _date(match["year"], month, match["end_day"]) if match["end_day"] else None
                 found.append((match.start(), start, end if end and end > start else None))
                 break
-    for pattern in (ISO_DATE, NUMERIC_DATE):
-        match = pattern.search(text)
-        if match:
-            start = _date(match["year"], match["month"], match["day"])
-            if start:
-                found.append((match.start(), start, None))
+    match = ISO_DATE.search(text)
+    if match and _date(match["year"], match["month"], match["day"]):
+        found.append((match.start(), _date(match["year"], match["month"], match["day"]), None))
+    match = NUMERIC_DATE.search(text)
+    if match:
+        day, month = int(match["day"]), int(match["month"])
+        if month > 12 >= day:  # 11/26/2019 can only be month first
+            day, month = month, day
+        if _date(match["year"], month, day):
+            found.append((match.start(), _date(match["year"], month, day), None))
     if not found:
         return None
     position, start, end = min(found, key=lambda item: item[0])
@@ -157,15 +185,17 @@ def parse_date(text: str):
 
 
 def is_date_line(text: str) -> bool:
-    """A line that is a date and little else ("21-11-2020, 06:00:00", "September 6, 2023")."""
-    return len(text) <= 60 and find_date(text) is not None and len(re.findall(r"[A-Za-z]{3,}", text)) <= 3 \
-        and not re.search(r"\b(summit|meeting|statement|dialogue)\b", text, re.I)
+    """A line that is a date and little else ("21-11-2020, 06:00:00", "Posted on12 November 2020")."""
+    return len(text) <= 70 and find_date(text) is not None and len(re.findall(r"[A-Za-z]{3,}", text)) <= 4 \
+        and not re.search(r"\b(summit|meeting|statement|dialogue|held|was|were)\b", text, re.I)
 
 
 def normalise_series_text(text: str) -> str:
     text = text.replace("’", "'").replace("–", "-").replace("—", "-")
-    text = ASEAN_KOREA.sub("ASEAN-ROK", text)
-    return BRACKETED_ACRONYM.sub("", text)
+    text = BRACKETED_ACRONYM.sub("", text)
+    for pattern, replacement in SERIES_SPELLINGS:
+        text = pattern.sub(replacement, text)
+    return text
 
 
 @dataclass
@@ -207,11 +237,6 @@ class SeriesCatalogue:
                 refs.append(MeetingRef(name, ordinal, match.start(), match.end()))
         return sorted(refs, key=lambda ref: ref.start)
 
-    def find_meeting(self, text: str) -> tuple[str, int] | None:
-        """The first "21st ASEAN-ROK Summit"-like mention (with an ordinal) in `text`: (series, ordinal)."""
-        refs = self.find_all(normalise_series_text(text), with_ordinal_only=True)
-        return (refs[0].series, refs[0].ordinal) if refs else None
-
 
 @dataclass
 class MeetingInfo:
@@ -244,45 +269,112 @@ class Metadata:
 
 
 def find_kind(text: str) -> str:
-    for kind, pattern in KINDS:
-        if re.search(pattern, text, re.I):
-            return kind
-    return ""
+    """The kind of document `text` (a title) names earliest, or ""."""
+    found = [(match.start(), order, kind) for order, (kind, pattern) in enumerate(KIND_PATTERNS)
+             for match in [pattern.search(text)] if match]
+    return min(found)[2] if found else ""
 
 
-def find_country(text: str) -> str:
-    """The archive's name for the country named in `text`, or ""; ASEAN members are tried before Korea."""
-    text = text.replace("’", "'")
-    for country, spellings in COUNTRIES.items():
-        for spelling in spellings:
-            if re.search(r"\b" + re.escape(spelling) + r"\b", text) and not (
-                    country == "ROK" and re.search(r"Democratic People's Republic of Korea|DPRK", text)):
-                return country
-    return ""
+# How much each sign counts towards a meeting being the document's own rather than one it mentions.
+OWN_IN_TITLE = 100
+OWN_HELD_PHRASE = 40
+OWN_OCCASION_PHRASE = 12
+OWN_WITH_KOREA = 15
+OWN_IN_OPENING = 5
+OWN_PER_MENTION = 2
+OWN_MAX_MENTIONS = 5
+HELD_AFTER = re.compile(r"^\s*(?:\([^)]*\)\s*)?(?:was|were|is|has been)\s+(?:successfully\s+|officially\s+)?"
+                        r"(?:held|convened|hosted|opened|organi[sz]ed)|^\s*(?:\([^)]*\)\s*)?(?:took place|met|opened)\b"
+                        r"|^\s*(?:\([^)]*\)\s*)?,?\s*(?:held|convened)\s+(?:in|on|via|by)\b", re.I)
+OCCASION_BEFORE = re.compile(r"(?:\b(?:at|during|of|on the occasion of|on the sidelines of|for|to) the\s+|"
+                             r"\b(?:attended|chaired|hosted|co-chaired|adopted at)\s+the\s+)$", re.I)
+PAST_BEFORE = re.compile(r"\b(?:since|previous|last|upcoming|next|forthcoming|earlier|preceding)\b[^.]{0,30}$", re.I)
+
+
+def choose_meeting(title: str, opening: list[str], body: list[str], catalogue: SeriesCatalogue):
+    """(series, ordinal) of the document's own meeting: named in the title, or the meeting the text says was
+    held, or the one it names most as the occasion; an ASEAN-ROK meeting before the others it mentions."""
+    scores = Counter()
+    first_seen = {}
+    title_text = normalise_series_text(title)
+    title_refs = catalogue.find_all(title_text)
+    for ref in title_refs:
+        scores[(ref.series, ref.ordinal)] += OWN_IN_TITLE
+        first_seen.setdefault((ref.series, ref.ordinal), -1)
+    mentions = Counter()
+    for position, paragraph in enumerate(opening + body):
+        text = normalise_series_text(paragraph)
+        for ref in catalogue.find_all(text):
+            key = (ref.series, ref.ordinal)
+            if ref.ordinal is None and not any(series == ref.series for series, _ in scores):
+                continue
+            first_seen.setdefault(key, position)
+            if PAST_BEFORE.search(text[max(0, ref.start - 40):ref.start]):
+                continue
+            mentions[key] += 1
+            if position < len(opening):
+                if HELD_AFTER.match(text, ref.end):
+                    scores[key] += OWN_HELD_PHRASE
+                elif OCCASION_BEFORE.search(text[max(0, ref.start - 40):ref.start]):
+                    scores[key] += OWN_OCCASION_PHRASE
+                scores[key] += OWN_IN_OPENING
+    for key, count in mentions.items():
+        scores[key] += OWN_PER_MENTION * min(count, OWN_MAX_MENTIONS)
+    for key in list(scores):
+        if "ROK" in key[0]:
+            scores[key] += OWN_WITH_KOREA
+    # A title naming the series without its ordinal takes the ordinal the text gives that series.
+    for series, ordinal in list(scores):
+        if ordinal is None and scores[(series, None)] >= OWN_IN_TITLE:
+            numbered = [key for key in scores if key[0] == series and key[1] is not None]
+            if numbered:
+                best = max(numbered, key=lambda key: (scores[key], -first_seen[key]))
+                scores[best] += scores.pop((series, None))
+    candidates = [key for key in scores if key[1] is not None or scores[key] >= OWN_IN_TITLE
+                  or scores[key] >= OWN_HELD_PHRASE]
+    if not candidates:
+        return None
+    return max(candidates, key=lambda key: (scores[key], -first_seen[key]))
+
+
+def clean_person(text: str) -> str:
+    """A person's name without honorifics and offices: "H.E. Prime Minister Hun Manet" -> "Hun Manet"."""
+    text = re.sub(r"\s+of\s+(?:the\s+)?[A-Z][\w' ]+$", "", text.strip())
+    name = HONORIFIC.sub("", text).strip(" ,")
+    return name if re.match(r"[A-Z]", name) and not is_country(name) else ""
+
+
+def split_person_and_office(who: str) -> tuple[str, str]:
+    """(name, country) from "HE Name, Title of X", "the Title of X, Name" or "Title Name of X"."""
+    pieces = [piece.strip() for piece in re.split(r",\s*", who) if piece.strip()]
+    country = find_country(who)
+    for piece in pieces:
+        if " of " in piece and not re.match(r"(?:H\.?\s?E|His|Her|Mr|Ms|Dr)\b", piece) and len(pieces) > 1:
+            continue  # "Prime Minister of Malaysia": an office
+        if re.match(r"(the|his|her)\s+(?!majesty|excellency|royal)", piece, re.I):
+            continue
+        name = clean_person(piece)
+        if name and len(name.split()) <= 8:
+            return name, country
+    return "", country
 
 
 def split_chairs(who: str):
     """"HE Name, Title of X, and HE Name, Title of Y" (either order of name and title) -> [(name, country)]"""
-    parts = re.split(r",\s+and\s+", who) if ", and " in who else re.split(r"\s+and\s+(?=HE\b|[A-Z][a-z]+\s+[A-Z])", who)
-    chairs = []
-    for part in parts:
-        pieces = [piece.strip() for piece in part.split(",") if piece.strip()]
-        name = next((HONORIFIC.sub("", p) for p in pieces if HONORIFIC.match(p)), "") or next(
-            (p for p in pieces if " of " not in p and not re.match(r"(the|his|her)\b", p, re.I)), "")
-        chairs.append((name, find_country(part)))
+    parts = re.split(r",\s+and\s+", who) if ", and " in who else re.split(r"\s+and\s+(?=HE\b|H\.E|[A-Z][a-z]+\s+[A-Z])", who)
+    chairs = [split_person_and_office(part) for part in parts]
     return [(name, country) for name, country in chairs if name or country]
 
 
 def find_chairs(text: str) -> tuple[str, str, str]:
-    """(chair, chair country, co-chairs) from "chaired by …", "… co-chaired …" or "under the chairmanship of …"."""
+    """(chair, chair country, co-chairs) from "chaired by …", "under the chairmanship of …", "… as ASEAN Chair"
+    or "… co-chaired …"."""
     text = ABBREVIATION_DOTS.sub(lambda m: m.group(1).replace(".", "").replace(" ", ""), text)
     match = CHAIRED_BY.search(text)
     if match:
-        who = match["who"].strip()
-        name, _, role = who.partition(",")
-        if re.match(r"(the|his|her)\b", name.strip(), re.I) or not role:
-            return "", find_country(who), ""  # "chaired by the Prime Minister of Malaysia": no name given
-        return HONORIFIC.sub("", name.strip()), find_country(role), ""
+        name, country = split_person_and_office((match["who"] or match["who2"]).strip())
+        if name or country:
+            return name, country, ""
     match = CO_CHAIRED_BY.search(text) or CO_CHAIRED.search(text)
     if match:
         chairs = split_chairs(match["who"])
@@ -292,18 +384,52 @@ def find_chairs(text: str) -> tuple[str, str, str]:
             # An ASEAN-ROK meeting is chaired on the ASEAN side by the country coordinator.
             asean_side = next(((n, c) for n, c in chairs if c and c != "ROK"), chairs[0])
             return asean_side[0], asean_side[1], co_chairs
-    match = CHAIRMANSHIP.search(text)
+    match = AS_CHAIR.search(text)
     if match:
-        return "", find_country(match["country"]), ""
+        name, country = split_person_and_office(match["who"])
+        if name or country:
+            return name, country, ""
     return "", "", ""
 
 
 def pick_title(header: list[str]) -> str:
     for line in header:
-        if is_date_line(line) or line.rstrip().endswith(".") or len(re.findall(r"[A-Za-z]{2,}", line)) < 2:
+        if is_date_line(line) or line.rstrip().endswith(".") or len(re.findall(r"[A-Za-z]{2,}", line)) < 2 \
+                or PLACE_LABEL.match(line):
             continue
-        return line
+        return re.sub(r"^(?:title|subject)\s*[:：]\s*", "", line, flags=re.I)
     return ""
+
+
+def find_place(texts: list[str], held_only=False) -> tuple[str, str, str]:
+    """(city, country, how) where the text says the meeting was held: "found" from "held in …", else (unless
+    `held_only`) any gazetteer city named after "in"/"at"; ("", country, …) when only a country is named."""
+    for text in texts:
+        for match in HELD_IN.finditer(text):
+            city = find_city(match["city"])
+            country = find_country(match["country"]) if match["country"] else ""
+            if city:
+                return city[0], country or city[1], "found"
+            if is_country(match["city"]):
+                return "", find_country(match["city"]), "found"
+    for text in texts if not held_only else ():
+        for match in IN_PLACE.finditer(text):
+            city = find_city(match["city"])
+            if city and not is_country(match["city"]):
+                country = find_country(match["country"]) if match["country"] else ""
+                return city[0], country or city[1], "guessed"
+    return "", "", ""
+
+
+def find_news_kind(title: str, opening: str) -> bool:
+    """A newspaper's own report (agency credit, byline, newspaper name) rather than a document it reprints."""
+    kind_match = find_kind(title)
+    starts_with_kind = bool(kind_match) and re.match(r"^\W*(?:\([A-Z]+\)\s*)?(?:full text\W+)?(?:the\s+)?"
+                                                     r"(?:[A-Z][\w'-]*\s+){0,8}?" + KINDS_BY_NAME[kind_match], title, re.I)
+    return bool(NEWS_SIGNS.search(opening)) and not starts_with_kind
+
+
+KINDS_BY_NAME = dict(KINDS)
 
 
 def extract_metadata(header: list[str], paragraphs: list[str], catalogue: SeriesCatalogue) -> Metadata:
@@ -311,26 +437,21 @@ def extract_metadata(header: list[str], paragraphs: list[str], catalogue: Series
     found = {}
     title = pick_title(header)
     summary = " ".join(line for line in header if line != title and not is_date_line(line) and line.endswith("."))
-    first_text = " ".join(paragraphs[:2])
     dateline = DATELINE.match(paragraphs[0]) if paragraphs else None
+    opening_paragraphs = [summary, *paragraphs[:2]] if summary else paragraphs[:2]
+    opening = f"{title}. {summary} {' '.join(paragraphs[:2])}"
 
-    meeting = None
-    # The title names the meeting even without an ordinal ("… of the ASEAN-ROK Commemorative Summit");
-    # elsewhere only a meeting with an ordinal is taken to be the document's own.
-    title_refs = catalogue.find_all(normalise_series_text(title)) if title else []
-    if title_refs:
-        meeting = MeetingInfo(series=title_refs[0].series, ordinal=title_refs[0].ordinal)
+    own = choose_meeting(title, opening_paragraphs, paragraphs[2:], catalogue)
+    meeting = MeetingInfo(series=own[0], ordinal=own[1]) if own else None
+    if meeting:
         found["meeting"] = "found"
-    for text in ("", summary, first_text, " ".join(paragraphs)) if meeting is None else ():
-        meeting_ref = catalogue.find_meeting(text) if text else None
-        if meeting_ref:
-            meeting = MeetingInfo(series=meeting_ref[0], ordinal=meeting_ref[1])
-            found["meeting"] = "found"
-            break
 
     kind = find_kind(title)
     found["kind"] = "found" if kind else "guessed"
-    kind = kind or ("Press Release" if dateline else "") or find_kind(summary) or "Statement"
+    if find_news_kind(title, "\n".join([*header, *paragraphs[:2]])):
+        kind, found["kind"] = "News Article", "guessed"
+    kind = kind or ("Press Release" if dateline else "") or find_kind(summary) or (
+        "Statement" if re.search(r"\bstatement\b", title, re.I) or not title else "Press Release")
     found["title"] = "found" if title else "guessed"
     if not title:
         title = f"{kind}: {meeting.title}" if meeting else kind
@@ -341,39 +462,43 @@ def extract_metadata(header: list[str], paragraphs: list[str], catalogue: Series
             published_on = parse_date(line)[0]
             found["published_on"] = "found"
             break
-    if dateline and not published_on:
+    if dateline and not published_on and parse_date(dateline["date"]):
         published_on = parse_date(dateline["date"])[0]
         found["published_on"] = "found"
     if meeting is None:
         return Metadata(title, kind, None, published_on, summary, found)
 
-    opening = f"{title}. {summary} {paragraphs[0] if paragraphs else ''}"
-    held = HELD_ON.search(opening)
+    held = HELD_ON.search(opening) or OPENS_WITH_DATE.search(paragraphs[0] if paragraphs else "")
     dates = parse_date(held["date"]) if held else None
     if dates:
         found["start_date"] = "found"
-    elif dateline:
+    elif held and DAY_MONTH_ONLY.search(held["date"]):
+        found["start_date"] = "year not printed"
+    elif dateline and parse_date(dateline["date"]) and kind != "News Article":
         dates = parse_date(dateline["date"])
         found["start_date"] = "guessed"
-    elif parse_date(first_text):
-        dates = parse_date(first_text)
+    elif parse_date(" ".join(opening_paragraphs)):
+        dates = parse_date(" ".join(opening_paragraphs))
         found["start_date"] = "guessed"
     if dates:
         meeting.start_date, meeting.end_date = dates
 
-    place = HELD_IN.search(opening)
-    if place:
-        meeting.city, found["city"] = place["city"], "found"
-        if place["country"] and find_country(place["country"]):
-            meeting.country, found["country"] = find_country(place["country"]), "found"
-    elif dateline:
-        meeting.city, found["city"] = dateline["city"].title(), "found"
-    if meeting.city and not meeting.country and meeting.city in CITIES:
-        meeting.country, found["country"] = CITIES[meeting.city], "guessed"
-
-    if VIDEOCONFERENCE.search(opening):
+    video = VIDEOCONFERENCE.search(opening)
+    place_lines = [m["place"] for line in header for m in [PLACE_LABEL.match(line)] if m]
+    # The place is read where the text introduces its own meeting, before it turns to other meetings.
+    place_texts = [*place_lines, f"{title}. {summary} {paragraphs[0] if paragraphs else ''}", *paragraphs[1:2]]
+    city, country, how = find_place(place_texts[:-1] if video else place_texts, held_only=bool(video))
+    if not city and not country and dateline and kind != "News Article":
+        located = find_city(dateline["city"].title())
+        if located:
+            city, country, how = *located, "guessed"
+    if city or country:
+        meeting.city, meeting.country = city, country
+        found["city"] = how if city else "not found"
+        found["country"] = how
+    if video:
         meeting.mode, found["mode"] = "videoconference", "found"
-    elif place:
+    elif city or country:
         meeting.mode, found["mode"] = "in_person", "guessed"
 
     meeting.chair, meeting.chair_country, meeting.co_chairs = find_chairs(" ".join([summary, *paragraphs]))
