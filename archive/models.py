@@ -1,8 +1,20 @@
+import re
+
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from .sanitize import plain_text
+
+
+# A title with this share of its letters in capitals is shown in title case.
+ALL_CAPS_SHARE = 0.9
+# Kept in capitals when an ALL-CAPS title is shown in title case.
+TITLE_ACRONYMS = {"ASEAN", "ROK", "APT", "EAS", "RCEP", "AEM", "AMMTC", "JCC", "PMC", "FTA", "AKFTA", "ARF", "UN",
+                  "G20", "DPRK", "PDR", "MOU", "COVID-19", "KASI", "NSP", "AKCF", "ASEAN+3", "US", "EU", "SOM", "II",
+                  "III", "IV"}
+TITLE_SMALL_WORDS = {"a", "an", "and", "the", "of", "on", "in", "for", "to", "with", "at", "by", "or", "between"}
 
 
 class MeetingSeries(models.Model):
@@ -11,6 +23,10 @@ class MeetingSeries(models.Model):
     aliases = models.TextField(
         blank=True,
         help_text="Other spellings of the series name, one per line; the importer matches these too.",
+    )
+    known_only_from_mentions = models.BooleanField(
+        default=False,
+        help_text="Created because a statement mentions one of its meetings; the archive holds none of its statements.",
     )
 
     class Meta:
@@ -89,7 +105,9 @@ class Meeting(models.Model):
 
 class DocumentQuerySet(models.QuerySet):
     def latest_first(self):
-        return self.select_related("meeting__series").order_by("-published_on", "-meeting__start_date", "-pk")
+        """Newest first by the best date known: published, else the day the meeting was held."""
+        best_date = Coalesce("published_on", "meeting__start_date")
+        return self.select_related("meeting__series").order_by(best_date.desc(nulls_last=True), "-pk")
 
 
 class Document(models.Model):
@@ -123,6 +141,25 @@ class Document(models.Model):
         super().save(*args, **kwargs)
 
     @property
+    def display_title(self):
+        """An ALL-CAPS title in title case for reading; `title` keeps it as printed, for citation."""
+        letters = [c for c in self.title if c.isalpha()]
+        if not letters or sum(c.isupper() for c in letters) < len(letters) * ALL_CAPS_SHARE:
+            return self.title
+        def cased(part):
+            return part if re.sub(r"[^\w+-]", "", part).upper() in TITLE_ACRONYMS else part[:1].upper() + part[1:].lower()
+
+        words = []
+        for index, word in enumerate(self.title.split(" ")):
+            if re.sub(r"[^\w+-]", "", word).upper() in TITLE_ACRONYMS:
+                words.append(word)
+            elif index and word.lower() in TITLE_SMALL_WORDS:
+                words.append(word.lower())
+            else:
+                words.append("-".join(cased(part) for part in word.split("-")))
+        return re.sub(r"\b(\d+)(ST|ND|RD|TH)\b", lambda m: m.group(1) + m.group(2).lower(), " ".join(words))
+
+    @property
     def year(self):
         date = self.meeting.start_date or self.published_on
         return date.year if date else None
@@ -136,10 +173,9 @@ class DocumentSource(models.Model):
     """A file a document was read from: the first import, or the same statement from another publisher."""
 
     document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="sources")
-    name = models.CharField(
-        max_length=255, unique=True, help_text="File name; importing a file of this name again updates the document.")
+    name = models.CharField(max_length=255, db_index=True, help_text="The file's name as received.")
     url = models.URLField(max_length=500, blank=True, help_text="Where the publisher put the file online.")
-    checksum = models.CharField(max_length=64, help_text="SHA-256 of the original file.")
+    checksum = models.CharField(max_length=64, db_index=True, help_text="SHA-256 of the original file.")
     stored_file = models.CharField(max_length=300, help_text="The original, under ARCHIVE_DATA_DIR.")
     format = models.CharField(max_length=10)
     retrieved_on = models.DateField(help_text="When the file was retrieved or uploaded.")
@@ -149,6 +185,30 @@ class DocumentSource(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class DocumentVersion(models.Model):
+    """One text of a document as it was received: the first (as issued) and every changed text after it.
+
+    The document's paragraphs are its newest version; each version keeps its own paragraphs, so an
+    earlier text can be shown and compared and nothing is lost when a changed text arrives.
+    """
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField(help_text="1 for the text as first issued, 2 for the next, …")
+    label = models.CharField(max_length=100, help_text="E.g. “as issued”, “corrected”.")
+    source = models.ForeignKey(DocumentSource, on_delete=models.SET_NULL, null=True, blank=True,
+                               related_name="versions", help_text="The file this text was read from.")
+    published_on = models.DateField(null=True, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+    paragraphs = models.JSONField(default=list, help_text="[{number, heading, text, anchor}] as in this version.")
+
+    class Meta:
+        ordering = ["document", "number"]
+        constraints = [models.UniqueConstraint(fields=["document", "number"], name="version_unique_number")]
+
+    def __str__(self):
+        return f"{self.document}, version {self.number} ({self.label})"
 
 
 class Paragraph(models.Model):

@@ -1,4 +1,5 @@
 from itertools import groupby
+from types import SimpleNamespace
 
 from django.shortcuts import get_object_or_404, render
 from django.utils.safestring import mark_safe
@@ -70,12 +71,22 @@ def document_detail(request, slug):
     for paragraph in paragraphs:
         # highlight_whole returns bleach-sanitized HTML in which only <mark> is left.
         paragraph.html = mark_safe(backend.highlight_whole(paragraph.text, query)) if query else None
+    versions = list(document.versions.select_related("source"))
+    shown = versions[-1] if versions else None
+    asked = request.GET.get("version", "")
+    if asked.isdigit() and versions and int(asked) != versions[-1].number:
+        shown = next((version for version in versions if version.number == int(asked)), shown)
+        if shown is not versions[-1]:  # an earlier text, shown as it was received
+            paragraphs = [SimpleNamespace(**row, pk=None, position=position, html=None)
+                          for position, row in enumerate(shown.paragraphs, start=1)]
     return render(request, "archive/document_detail.html", {
         "document": document,
         "meeting": document.meeting,
         "paragraphs": paragraphs,
         "sources": document.sources.all(),
         "query": query,
+        "versions": versions,
+        "shown_version": shown,
     })
 
 

@@ -16,8 +16,11 @@ DIALOGUE_SEED = "000_931a6d2c2293319e.txt"
 
 
 def pytest_configure(config):
-    # A real Whoosh index in a throwaway folder; haystack reads this dict when it first connects.
-    settings.HAYSTACK_CONNECTIONS["default"]["PATH"] = str(Path(tempfile.mkdtemp(prefix="archive-test-")) / "index")
+    # A real Whoosh index and the originals' store in a throwaway folder; haystack reads this dict when it
+    # first connects.
+    data_dir = Path(tempfile.mkdtemp(prefix="archive-test-"))
+    settings.HAYSTACK_CONNECTIONS["default"]["PATH"] = str(data_dir / "index")
+    settings.DATA_DIR = data_dir
 
 
 @pytest.fixture

@@ -1,3 +1,4 @@
+import hashlib
 import json
 from pathlib import Path
 
@@ -36,6 +37,7 @@ def report(path, result=None, error=None):
         "paragraph_count": document.paragraphs.count(),
         "attachment_name": document.attachment_name or None,
         "sources": list(document.sources.values_list("name", flat=True)),
+        "version": document.versions.count(),
         "mentions": [meeting.title for meeting in Meeting.objects.filter(mentioned_in__document=document).distinct()],
         "extraction": document.extraction,
         "meeting": {
@@ -55,8 +57,8 @@ def report(path, result=None, error=None):
 
 
 class Command(BaseCommand):
-    help = ("Import statements (.txt, .html, .pdf, .docx) from files or folders; "
-            "importing a file of the same name again updates its document.")
+    help = ("Import statements (.txt, .html, .pdf, .docx) from files or folders; the same file again is re-read, "
+            "a changed text of a stored statement becomes its new version, a copy another source.")
 
     def add_arguments(self, parser):
         parser.add_argument("paths", nargs="+", type=Path, help="Statement files, or folders to search for them")
@@ -69,8 +71,8 @@ class Command(BaseCommand):
     def handle(self, paths, as_json=False, skip_existing=False, **options):
         files = list(statement_files(paths))
         if skip_existing:
-            known = set(DocumentSource.objects.values_list("name", flat=True))
-            files = [f for f in files if f.name not in known]
+            known = set(DocumentSource.objects.values_list("checksum", flat=True))
+            files = [f for f in files if hashlib.sha256(f.read_bytes()).hexdigest() not in known]
         reports = []
         for path in tqdm(files, desc="Importing", unit="file", disable=len(files) < 2, file=self.stderr):
             try:
@@ -95,5 +97,8 @@ def summary_line(item):
         return f"failed    {item['file']}: {item['reason']}"
     if item["status"] == "duplicate":
         return f"duplicate {item['file']}: the same text as {item['title']} {item['url']}; kept as another source"
+    if item["status"] == "version":
+        return (f"version   {item['file']}: a changed text of {item['title']} {item['url']}; "
+                f"kept as its version {item['version']}")
     return (f"{item['status']:<9} {item['file']}: {item['title']} ({item['kind']}, "
             f"{item['meeting']['title']}, {item['paragraph_count']} paragraphs) {item['url']}")
