@@ -11,7 +11,7 @@ from .errors import IngestError
 from .mentions import Mention, find_mentions
 from .metadata import Metadata, SeriesCatalogue, extract_metadata
 from .readers import read_document
-from .structure import ParsedParagraph, parse_structure
+from .structure import NO_TEXT, ParsedParagraph, parse_structure
 
 __all__ = ["IngestError", "ParsedStatement", "parse_document"]
 
@@ -34,7 +34,7 @@ def parse_document(data: bytes, filename: str, catalogue: SeriesCatalogue, max_b
     # Markup never gets further than this: what is previewed, saved and indexed is plain text.
     for paragraph in structure.paragraphs:
         paragraph.text, paragraph.heading = plain_text(paragraph.text), plain_text(paragraph.heading)
-    structure.paragraphs = [paragraph for paragraph in structure.paragraphs if paragraph.text.strip()]
+    structure.paragraphs = [paragraph for paragraph in structure.paragraphs if not NO_TEXT.match(paragraph.text)]
     structure.header = [plain_text(line) for line in structure.header]
     if not structure.paragraphs:
         raise IngestError("no paragraphs of text were found")

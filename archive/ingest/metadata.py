@@ -306,8 +306,6 @@ def choose_meeting(title: str, opening: list[str], body: list[str], catalogue: S
         text = normalise_series_text(paragraph)
         for ref in catalogue.find_all(text):
             key = (ref.series, ref.ordinal)
-            if ref.ordinal is None and not any(series == ref.series for series, _ in scores):
-                continue
             first_seen.setdefault(key, position)
             if PAST_BEFORE.search(text[max(0, ref.start - 40):ref.start]):
                 continue
@@ -330,11 +328,25 @@ def choose_meeting(title: str, opening: list[str], body: list[str], catalogue: S
             if numbered:
                 best = max(numbered, key=lambda key: (scores[key], -first_seen[key]))
                 scores[best] += scores.pop((series, None))
-    candidates = [key for key in scores if key[1] is not None or scores[key] >= OWN_IN_TITLE
-                  or scores[key] >= OWN_HELD_PHRASE]
+    # A meeting named without its ordinal is the document's own only when the title or the opening says so.
+    candidates = [key for key in scores if key[1] is not None and mentions[key] + (scores[key] >= OWN_IN_TITLE)
+                  or scores[key] >= OWN_OCCASION_PHRASE + OWN_IN_OPENING + OWN_WITH_KOREA * ("ROK" in key[0])]
     if not candidates:
         return None
-    return max(candidates, key=lambda key: (scores[key], -first_seen[key]))
+    series, ordinal = max(candidates, key=lambda key: (scores[key], -first_seen[key]))
+    if ordinal is None:  # "… at 23rd Foreign Ministers' Meeting": the ordinal before a shortened name
+        ordinal = shortened_name_ordinal(series, " ".join([title, *opening]))
+    return series, ordinal
+
+
+def shortened_name_ordinal(series: str, text: str) -> int | None:
+    """The ordinal printed before the series' name without its "ASEAN-ROK" part, if any."""
+    short = re.sub(r"^(?:ASEAN-ROK|ASEAN|AEM-ROK|AMMTC \+ ROK)\s+", "", series)
+    if short == series or len(short.split()) < 2:
+        return None
+    words = r"\s+".join(re.escape(word) for word in normalise_series_text(short).split())
+    match = re.search(r"\b" + ORDINAL + r"\s+" + words + r"(?![\w-])", normalise_series_text(text), re.I)
+    return ordinal_number(match["ordinal"]) if match else None
 
 
 def clean_person(text: str) -> str:
@@ -392,13 +404,31 @@ def find_chairs(text: str) -> tuple[str, str, str]:
     return "", "", ""
 
 
-def pick_title(header: list[str]) -> str:
-    for line in header:
-        if is_date_line(line) or line.rstrip().endswith(".") or len(re.findall(r"[A-Za-z]{2,}", line)) < 2 \
-                or PLACE_LABEL.match(line):
+# Words of a site's name, menu or section label rather than of a document's title.
+SITE_WORDS = re.compile(
+    r"\||\bwww\.|\.(?:com|org|net|go\.\w\w|gov(?:\.\w\w)?)\b|\b(?:ministry|department|office|mission|embassy|database"
+    r"|institute|university|portal|upload|sign in|log ?in|register|menu|press releases|speeches|news|home|search"
+    r"|briefing room|cheong wa dae)\b", re.I)
+TITLE_MAX_WORDS = 40
+
+
+def pick_title(header: list[str], catalogue=None) -> str:
+    """The header line that reads most like a document's title (names a kind or a meeting; no site name)."""
+    best, best_score = "", None
+    for position, line in enumerate(header):
+        words = len(re.findall(r"[A-Za-z]{2,}", line))
+        if is_date_line(line) or line.rstrip().endswith(".") or words < 2 or words > TITLE_MAX_WORDS \
+                or PLACE_LABEL.match(line) or is_preamble_line(line):
             continue
-        return re.sub(r"^(?:title|subject)\s*[:：]\s*", "", line, flags=re.I)
-    return ""
+        score = (10 if find_kind(line) else 0) + (8 if catalogue and catalogue.find_all(normalise_series_text(line))
+                                                  else 0) - (12 if SITE_WORDS.search(line) else 0) - position * 0.1
+        if best_score is None or score > best_score:
+            best, best_score = line, score
+    return re.sub(r"^(?:title|subject)\s*[:：]\s*", "", best, flags=re.I)
+
+
+def is_preamble_line(line: str) -> bool:
+    return len(line.split()) >= 8 and bool(re.search(r"[;,:]$", line))
 
 
 def find_place(texts: list[str], held_only=False) -> tuple[str, str, str]:
@@ -435,10 +465,11 @@ KINDS_BY_NAME = dict(KINDS)
 def extract_metadata(header: list[str], paragraphs: list[str], catalogue: SeriesCatalogue) -> Metadata:
     """Metadata for a statement; `meeting` is None when no meeting of a known series is named."""
     found = {}
-    title = pick_title(header)
+    title = pick_title(header, catalogue)
     summary = " ".join(line for line in header if line != title and not is_date_line(line) and line.endswith("."))
     dateline = DATELINE.match(paragraphs[0]) if paragraphs else None
-    opening_paragraphs = [summary, *paragraphs[:2]] if summary else paragraphs[:2]
+    header_lines = [line for line in header if line != title and not line.endswith(".")]
+    opening_paragraphs = [*header_lines, summary, *paragraphs[:2]] if summary else [*header_lines, *paragraphs[:2]]
     opening = f"{title}. {summary} {' '.join(paragraphs[:2])}"
 
     own = choose_meeting(title, opening_paragraphs, paragraphs[2:], catalogue)

@@ -18,7 +18,15 @@ NAVIGATION_LINE = re.compile(
 HIT_COUNTER = re.compile(r"^((views?|hits?|reads?|visits?|lượt xem|조회수?)\s*[:：]?\s*[\d.,]+|[\d.,]+\s+(views?|hits?|lượt xem))$", re.I)
 COPYRIGHT = re.compile(r"^(©|\(c\)\s*(19|20)\d\d|copyright\b)", re.I)
 # The start of a publisher's site tail (about box, menus, sitemap): everything after it goes.
-SITE_TAIL_START = re.compile(r"^(?:-\s*)?(?i:about asean|menu\s*-|sitemap$)|^-\s+[A-Z]{2,}(?: [A-Z&/]+)+$")
+SITE_TAIL_START = re.compile(
+    r"^(?:-\s*)?(?i:about asean|menu\s*-|sitemap$)|^-\s+[A-Z]{2,}(?: [A-Z&/]+)+$"
+    r"|^\(?END\)?$|^(?i:(?:related|more|latest|other|recent|popular|top)\s+(?:articles?|news|stories|posts|documents?"
+    r"|items|releases|press releases)|you may also like|most (?:popular|read|viewed)|keywords?|tags?|share this(?: article)?"
+    r"|comments?|leave a (?:comment|reply)|rate this(?: article)?|was this (?:page|article) (?:useful|helpful)"
+    r"|previous (?:post|article)|next (?:post|article)|list|목록|이전글|다음글|관련\s*기사|태그)\b"
+    r"(?:\s*[:：]\s*\S.*|\s+#.*|\s*[:：])?$")
+# A paragraph of nothing but rules, stars or bullets: a separator, not text.
+NO_TEXT = re.compile(r"^[\W_]*$")
 # "Tài liệu đính kèm: x.pdf" (Vietnamese), "Attachment: x.pdf", "첨부파일: x.pdf"
 ATTACHMENT_LINE = re.compile(
     r"^(?:tài liệu đính kèm|attachments?|download|첨부\s*파일|첨부)\s*[:：]\s*(?P<name>\S.*\.(?:pdf|docx?|txt|html?|hwp))\s*$",
@@ -37,6 +45,7 @@ HYPHEN_PREFIXES = {"self", "non", "co", "cross", "inter", "multi", "post", "pre"
                    "short", "high", "low", "mid", "people", "year", "two", "three", "five", "all", "ex"}
 ONE_PARAGRAPH_PER_LINE_MIN_LENGTH = 150
 HEADING_MAX_WORDS = 14
+PREAMBLE_MIN_WORDS = 8
 SMALL_WORDS = {"a", "an", "and", "the", "of", "on", "in", "for", "to", "with", "at", "by", "or", "between", "from",
                "under", "into", "through", "within", "towards", "toward", "as", "via", "over", "across", "among",
                "against", "upon", "beyond", "after", "before", "during", "its", "their"}
@@ -223,11 +232,18 @@ def split_run_on(text: str, next_number: int) -> tuple[str, str] | None:
     return (text[:match.start()], text[match.end():]) if match else None
 
 
+def is_preamble_clause(text: str) -> bool:
+    """"WE, the Heads of State …;", "RECALLING …,", "HEREBY DECLARE:": the unnumbered opening of a declaration."""
+    return len(text.split()) >= PREAMBLE_MIN_WORDS and bool(re.search(r"[;,:]$", text)) and not starts_item(text)
+
+
 def find_body_start(blocks: list[Block]) -> int:
     for index, block in enumerate(blocks):
         match = TOP_NUMBER.match(block.text)
         if match and match["number"] == "1":
-            return index
+            preamble = next((i for i, b in enumerate(blocks[:index]) if b.kind != "heading"
+                             and is_preamble_clause(b.text)), index)
+            return preamble
     index = 0
     while index < len(blocks) and (blocks[index].kind == "heading" or is_header_line(blocks[index].text)):
         index += 1
