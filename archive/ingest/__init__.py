@@ -39,7 +39,7 @@ def parse_document(data: bytes, filename: str, catalogue: SeriesCatalogue, max_b
     if not structure.paragraphs:
         raise IngestError("no paragraphs of text were found")
     texts = [paragraph.text for paragraph in structure.paragraphs]
-    metadata = extract_metadata(structure.header, texts, catalogue)
+    metadata = extract_metadata(structure.header, texts, catalogue, structure.footer)
     mentions = find_mentions(texts, catalogue, metadata.meeting)
     text = reading.text if reading.blocks is None else "\n\n".join(block.text for block in reading.blocks)
     return ParsedStatement(reading.format, metadata, structure.paragraphs, mentions,

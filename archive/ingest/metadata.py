@@ -462,7 +462,8 @@ def find_news_kind(title: str, opening: str) -> bool:
 KINDS_BY_NAME = dict(KINDS)
 
 
-def extract_metadata(header: list[str], paragraphs: list[str], catalogue: SeriesCatalogue) -> Metadata:
+def extract_metadata(header: list[str], paragraphs: list[str], catalogue: SeriesCatalogue,
+                     footer: list[str] = ()) -> Metadata:
     """Metadata for a statement; `meeting` is None when no meeting of a known series is named."""
     found = {}
     title = pick_title(header, catalogue)
@@ -496,6 +497,10 @@ def extract_metadata(header: list[str], paragraphs: list[str], catalogue: Series
     if dateline and not published_on and parse_date(dateline["date"]):
         published_on = parse_date(dateline["date"])[0]
         found["published_on"] = "found"
+    for line in footer if not published_on else ():
+        if parse_date(line):
+            published_on, found["published_on"] = parse_date(line)[0], "found"
+            break
     if meeting is None:
         return Metadata(title, kind, None, published_on, summary, found)
 

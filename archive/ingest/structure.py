@@ -6,6 +6,7 @@ Everything here is pure: strings in, strings out, no database.
 import re
 from dataclasses import dataclass, field
 
+from .metadata import find_date, is_date_line
 from .readers import PAGE_NUMBER_LINE, Block
 
 # Lines that are navigation or page chrome, never content.
@@ -18,13 +19,17 @@ NAVIGATION_LINE = re.compile(
 HIT_COUNTER = re.compile(r"^((views?|hits?|reads?|visits?|lượt xem|조회수?)\s*[:：]?\s*[\d.,]+|[\d.,]+\s+(views?|hits?|lượt xem))$", re.I)
 COPYRIGHT = re.compile(r"^(©|\(c\)\s*(19|20)\d\d|copyright\b)", re.I)
 # The start of a publisher's site tail (about box, menus, sitemap): everything after it goes.
+# The start of a publisher's site tail (about box, menus, related news, board buttons): everything after it goes.
+# The words of the first group start a tail whatever follows them; those of the second stand alone or before
+# a colon (or hash tags).
 SITE_TAIL_START = re.compile(
-    r"^(?:-\s*)?(?i:about asean|menu\s*-|sitemap$)|^-\s+[A-Z]{2,}(?: [A-Z&/]+)+$"
-    r"|^\(?END\)?$|^(?i:(?:related|more|latest|other|recent|popular|top)\s+(?:articles?|news|stories|posts|documents?"
-    r"|items|releases|press releases)|you may also like|most (?:popular|read|viewed)|keywords?|tags?|share this(?: article)?"
-    r"|comments?|leave a (?:comment|reply)|rate this(?: article)?|was this (?:page|article) (?:useful|helpful)"
-    r"|previous (?:post|article)|next (?:post|article)|list|목록|이전글|다음글|관련\s*기사|태그)\b"
-    r"(?:\s*[:：]\s*\S.*|\s+#.*|\s*[:：])?$")
+    r"^(?:-\s*)?(?i:about asean|menu\s*-|sitemap$)|^-\s+[A-Z]{2,}(?: [A-Z&/]+)+$|^\(?END\)?$|^(?:<<|«)|^[-=_*]{4,}"
+    r"|^(?i:you may also like|(?:related|more|latest|other|recent|popular|top)\s+(?:articles?|news|stories|posts"
+    r"|documents?|items|releases|press releases)|most (?:popular|read|viewed)|첨부\s*파일|인쇄|공유하기|목록|이전글|다음글"
+    r"|관련\s*기사|prev\b|print list|are you satisfied|texts are reproduced|please cite|translated by|back to (?:list|top)"
+    r"|previous (?:post|article)|next (?:post|article)|rate this(?: article)?|was this (?:page|article) (?:useful|helpful)"
+    r"|leave a (?:comment|reply))"
+    r"|^(?i:keywords?|tags?|태그|share this(?: article)?|comments?|list|print|contact)\b(?:\s*[:：]\s*\S.*|\s+#.*|\s*[:：])?$")
 # A paragraph of nothing but rules, stars or bullets: a separator, not text.
 NO_TEXT = re.compile(r"^[\W_]*$")
 # "Tài liệu đính kèm: x.pdf" (Vietnamese), "Attachment: x.pdf", "첨부파일: x.pdf"
@@ -46,6 +51,9 @@ HYPHEN_PREFIXES = {"self", "non", "co", "cross", "inter", "multi", "post", "pre"
 ONE_PARAGRAPH_PER_LINE_MIN_LENGTH = 150
 HEADING_MAX_WORDS = 14
 PREAMBLE_MIN_WORDS = 8
+CLOSING_LINE_MAX = 90
+CLOSING_LINE = re.compile(r"^(?:(?:issued|done|adopted|signed|released)\s+(?:in|at|on)\s+)?[A-Z][\w .'’-]{1,40},\s*"
+                          r"(?:[A-Z][\w .'-]{1,30},\s*)?(?:on\s+)?[\w ,.-]{6,30}$", re.I)
 SMALL_WORDS = {"a", "an", "and", "the", "of", "on", "in", "for", "to", "with", "at", "by", "or", "between", "from",
                "under", "into", "through", "within", "towards", "toward", "as", "via", "over", "across", "among",
                "against", "upon", "beyond", "after", "before", "during", "its", "their"}
@@ -64,6 +72,7 @@ class Structure:
     paragraphs: list[ParsedParagraph] = field(default_factory=list)
     attachment_name: str = ""
     removed: list[str] = field(default_factory=list)
+    footer: list[str] = field(default_factory=list)  # closing lines such as "Busan, 12 December 2014"
 
 
 def normalise_spaces(text: str) -> str:
@@ -292,7 +301,16 @@ def parse_structure(reading) -> Structure:
             heading = text
         else:
             structure.paragraphs.append(ParsedParagraph("", text, heading))
+    while structure.paragraphs and is_closing_line(structure.paragraphs[-1]):
+        structure.footer.insert(0, structure.paragraphs.pop().text)
     return structure
+
+
+def is_closing_line(paragraph: ParsedParagraph) -> bool:
+    """"Busan, 12 December 2014", "Issued on 5 August 2022": where and when a statement was issued, not text."""
+    text = paragraph.text.strip().rstrip(".")
+    return not paragraph.number and len(text) <= CLOSING_LINE_MAX and (
+        is_date_line(text) or bool(CLOSING_LINE.match(text)) and find_date(text) is not None)
 
 
 def assign_anchors(numbers: list[str]) -> list[str]:
