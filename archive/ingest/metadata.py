@@ -54,7 +54,9 @@ HELD_IN = re.compile(
 # " in Busan", " in Nay Pyi Taw, Myanmar": any place named after "in" or "at", checked against the gazetteer.
 IN_PLACE = re.compile(r"\b(?:in|at)\s+(?:the\s+)?(?P<city>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){0,3})"
                       r"(?:,\s*(?P<country>[A-Z][\w' ]+?))?(?=\s+[a-z]|[.,;)]|\s*$)")
-PLACE_LABEL = re.compile(r"^(?:place|venue|location)\s*[:：]\s*(?P<place>.+)$", re.I)
+PLACE_LABEL = re.compile(r"^(?:\[(?:place|venue|location)\]|(?:place|venue|location)\s*[:：])\s*(?P<place>.+)$", re.I)
+# "Title: …", "[Title] …": a catalogue's label before the title.
+TITLE_LABEL = re.compile(r"^(?:\[(?:title|subject)\]|(?:title|subject)\s*[:：])\s*", re.I)
 # Offices and honorifics before a person's name.
 HONORIFIC = re.compile(
     r"^(?:(?:H\.?\s?E\.?|HE|His|Her|Their|Excellency|Majesty|Royal|Highness|Mr\.?|Ms\.?|Mrs\.?|Dr\.?|Samdech"
@@ -424,7 +426,7 @@ def pick_title(header: list[str], catalogue=None) -> str:
                                                   else 0) - (12 if SITE_WORDS.search(line) else 0) - position * 0.1
         if best_score is None or score > best_score:
             best, best_score = line, score
-    return re.sub(r"^(?:title|subject)\s*[:：]\s*", "", best, flags=re.I)
+    return TITLE_LABEL.sub("", best)
 
 
 def is_preamble_line(line: str) -> bool:

@@ -23,7 +23,7 @@ COPYRIGHT = re.compile(r"^(©|\(c\)\s*(19|20)\d\d|copyright\b)", re.I)
 # The words of the first group start a tail whatever follows them; those of the second stand alone or before
 # a colon (or hash tags).
 SITE_TAIL_START = re.compile(
-    r"^(?:-\s*)?(?i:about asean|menu\s*-|sitemap$)|^-\s+[A-Z]{2,}(?: [A-Z&/]+)+$|^\(?END\)?$|^(?:<<|«)|^[-=_*]{4,}"
+    r"^(?:-\s*)?(?i:about asean|menu\s*-|sitemap$)|^-\s+[A-Z]{2,}(?: [A-Z&/]+)+$|^\(?END\)?$|^(?:<<|«)|^[-=_*]{4,}\s*\w"
     r"|^(?i:you may also like|(?:related|more|latest|other|recent|popular|top)\s+(?:articles?|news|stories|posts"
     r"|documents?|items|releases|press releases)|most (?:popular|read|viewed)|첨부\s*파일|인쇄|공유하기|목록|이전글|다음글"
     r"|관련\s*기사|prev\b|print list|are you satisfied|texts are reproduced|please cite|translated by|back to (?:list|top)"
