@@ -137,7 +137,7 @@ def read_html(data: bytes) -> Reading:
             blocks = recovered
             notes.append(f"an unclosed <{tag}> would have swallowed {gained:,} characters of text after it; "
                          f"they were read as if the <{tag}> had ended there — check the text")
-        elif swallowed := swallowed_text(html, tag, end):
+        elif swallowed := swallowed_text(html, tag, end, blocks):
             notes.append(f"an unclosed <{tag}> swallowed {swallowed:,} characters of text after it; "
                          "they are not in the import — check the original")
     if not blocks:
@@ -169,14 +169,17 @@ def visible(markup: str) -> str:
     return " ".join(htmllib.unescape(re.sub(r"<[^>]*>", " ", markup)).split())
 
 
-def swallowed_text(html: str, tag: str, end: int) -> int:
-    """Characters of text the parser took as the unclosed element's content, up to the end of the file."""
+def swallowed_text(html: str, tag: str, end: int, blocks: list[Block]) -> int:
+    """Characters of text the parser took as the unclosed element's content, up to the end of the file,
+    that are not in `blocks` (what was read)."""
     import lxml.html
 
     tail = visible(html[end:])[-40:]
     elements = list(lxml.html.fromstring(html).iter(tag))
     content = visible(elements[-1].text or "") if elements and not len(elements[-1]) else ""
-    return len(content) if tail and content.endswith(tail) else 0
+    if not tail or not content.endswith(tail) or content in " ".join(block.text for block in blocks):
+        return 0
+    return len(content)
 
 
 def html_blocks(html: str) -> list[Block]:

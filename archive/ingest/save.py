@@ -30,6 +30,7 @@ NO_MEETING = (
 class ImportResult:
     document: Document
     status: str  # "imported", "updated" or "duplicate" (recorded as another source of `document`)
+    notes: list[str]  # the reader's warnings, see ParsedStatement.notes
 
 
 @dataclass
@@ -145,7 +146,7 @@ def save_statement(parsed: ParsedStatement, original: Original, meeting: Meeting
         duplicate = find_duplicate(meeting, texts)
         if duplicate is not None:
             add_source(duplicate, original, parsed.format)
-            return ImportResult(duplicate, "duplicate")
+            return ImportResult(duplicate, "duplicate", parsed.notes)
         document = Document()
     status = "updated" if document.pk else "imported"
     document.meeting = meeting
@@ -176,7 +177,7 @@ def save_statement(parsed: ParsedStatement, original: Original, meeting: Meeting
         if mentioned != meeting:
             saved[mention.paragraph].mentions.add(mentioned)
     enqueue_documents([document.pk])
-    return ImportResult(document, status)
+    return ImportResult(document, status, parsed.notes)
 
 
 def import_statement(data: bytes, name: str, url: str = "", meeting: Meeting | None = None) -> ImportResult:
