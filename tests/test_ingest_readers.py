@@ -75,6 +75,14 @@ def test_a_scan_is_refused_with_the_reason_when_ocr_is_not_installed(tmp_path, m
         parse(path.read_bytes(), path.name)
 
 
+def test_a_scan_is_refused_with_tesseracts_reason_when_ocr_fails(tmp_path, monkeypatch):
+    path = tmp_path / "scanned.pdf"
+    build_scanned_pdf(path)
+    monkeypatch.setenv("TESSDATA_PREFIX", str(tmp_path))  # tesseract without its English data
+    with pytest.raises(IngestError, match="OCR failed on page 1: .*eng"):
+        parse(path.read_bytes(), path.name)
+
+
 def test_without_ocr_a_part_scanned_pdf_keeps_its_printed_pages_and_says_what_is_missing(tmp_path, monkeypatch):
     path = tmp_path / "part-scanned.pdf"
     build_part_scanned_pdf(path)
@@ -137,9 +145,10 @@ def test_an_unclosed_head_element_does_not_swallow_the_whole_page():
     assert parsed.notes[0].startswith("an unclosed <textarea> would have swallowed 4")
 
 
-def test_text_an_unclosed_element_swallowed_for_good_is_reported_with_its_length():
+@pytest.mark.parametrize("declaration", [b"", b'<?xml version="1.0" encoding="utf-8"?>\n'])
+def test_text_an_unclosed_element_swallowed_for_good_is_reported_with_its_length(declaration):
     lost = " ".join(STATEMENT[3:])
-    parsed = parse(page("style", lost).replace(b"</body></html>", b""), "statement.html")
+    parsed = parse(declaration + page("style", lost).replace(b"</body></html>", b""), "statement.html")
     assert numbered(parsed) == EXPECTED[:1]
     assert parsed.notes == [f"an unclosed <style> swallowed {len(lost):,} characters of text after it; "
                             "they are not in the import — check the original"]

@@ -127,9 +127,12 @@ def read_html(data: bytes) -> Reading:
         markup = MARKUP.search(html, end)
         if tag == "plaintext":  # it has no end tag: without it, what follows is read as the page it is
             repaired = html[:start] + html[end:]
-        else:  # script or style code up to the end of the file is not text; other elements end where they start
-            cut = markup.start() if markup else None if tag in ("script", "style") else end
-            repaired = None if cut is None else html[:cut] + f"</{tag}>" + html[cut:]
+        elif markup:  # the element ends where the markup after it begins
+            repaired = html[:markup.start()] + f"</{tag}>" + html[markup.start():]
+        elif tag not in ("script", "style"):  # only text follows it: the element ends at once
+            repaired = html[:end] + f"</{tag}>" + html[end:]
+        else:  # script or style code up to the end of the file is not text
+            repaired = ""
         recovered = html_blocks(repaired) if repaired else []
         kept = {block.text for block in blocks}
         gained = sum(len(block.text) for block in recovered if block.text not in kept)
@@ -175,7 +178,8 @@ def swallowed_text(html: str, tag: str, end: int, blocks: list[Block]) -> int:
     import lxml.html
 
     tail = visible(html[end:])[-40:]
-    elements = list(lxml.html.fromstring(html).iter(tag))
+    parser = lxml.html.HTMLParser(encoding="utf-8")  # bytes: a string may not carry an XML encoding declaration
+    elements = list(lxml.html.fromstring(html.encode("utf-8"), parser=parser).iter(tag))
     content = visible(elements[-1].text or "") if elements and not len(elements[-1]) else ""
     if not tail or not content.endswith(tail) or content in " ".join(block.text for block in blocks):
         return 0
@@ -385,6 +389,8 @@ def ocr_pages(data: bytes, numbers: list[int]):
                 text = pytesseract.image_to_string(image, lang="eng")
             except pytesseract.TesseractNotFoundError:
                 raise OcrMissing from None
+            except pytesseract.TesseractError as error:  # e.g. its English data is missing
+                raise IngestError(f"OCR failed on page {number + 1}: {error.message.strip()}") from None
             yield ocr_lines(text)
     finally:
         document.close()
