@@ -6,7 +6,7 @@ PORT ?= 8000
 WORKERS ?= 2
 export ARCHIVE_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run setup test test-packages superuser ingest-report
+.PHONY: run setup ocr-packages test test-packages superuser ingest-report
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +21,7 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 	touch $@
 
 # Database tables, the seed statements (files already imported are left as they are) and the search index.
-setup: $(VENV)/.runtime
+setup: $(VENV)/.runtime ocr-packages
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py import_statements --skip-existing seeds/
 	$(BIN)/python manage.py check_index
@@ -30,10 +30,20 @@ run: setup
 	exec $(BIN)/gunicorn archive.wsgi:application --bind 127.0.0.1:$(PORT) --workers $(WORKERS) \
 		--access-logfile - --graceful-timeout 5
 
-# From Debian's packages: headless Chromium for the page tests, a Unicode font for the PDFs the tests build.
+# Debian's tesseract-ocr (with its English data) reads scanned PDFs. Installed only when missing; where
+# apt-get cannot install it the archive still runs and refuses scanned PDFs, saying OCR is not installed.
+ocr-packages:
+	@command -v tesseract >/dev/null || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tesseract-ocr >/dev/null; } || \
+		echo "tesseract-ocr could not be installed: scanned PDFs will be refused until it is"
+
+# From Debian's packages: headless Chromium for the page tests, a Unicode font for the PDFs the tests build,
+# tesseract for the scanned-PDF tests.
 test-packages:
-	@command -v chromium >/dev/null && command -v chromedriver >/dev/null && [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || \
-		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-dejavu-core >/dev/null; }
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null && command -v tesseract >/dev/null && \
+		[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver \
+			fonts-dejavu-core tesseract-ocr >/dev/null; }
 
 test: $(VENV)/.dev test-packages
 	$(BIN)/pytest

@@ -17,6 +17,8 @@ from .ingest.save import (
 from .models import Document, DocumentSource, Meeting, MeetingSeries, Paragraph
 
 STORED_ORIGINAL = re.compile(r"^originals/[0-9a-f]{2}/[0-9a-f]{64}(\.\w{1,9})?$")
+# How a field's provenance (Document.extraction) reads to an admin, where the bare value would not do.
+PROVENANCE_LABELS = {"ocr": "from OCR — check"}
 
 
 @admin.register(MeetingSeries)
@@ -74,7 +76,7 @@ class MultipleFileField(forms.FileField):
 class UploadForm(forms.Form):
     # Empty files reach the importer, which names the file and says why it was refused.
     files = MultipleFileField(required=False, allow_empty_file=True,
-                              help_text="One or more statements: .txt, .html, .pdf (with a text layer) or .docx.")
+                              help_text="One or more statements: .txt, .html, .pdf (scans are read by OCR) or .docx.")
     text = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 10}),
                            help_text="Or paste the text of one statement.")
     name = forms.CharField(required=False, max_length=200,
@@ -133,7 +135,8 @@ class DocumentAdmin(admin.ModelAdmin):
         if not document.extraction:
             return "—"
         return format_html("<ul>{}</ul>", format_html_join(
-            "", "<li>{}: <strong>{}</strong></li>", sorted(document.extraction.items())))
+            "", "<li>{}: <strong>{}</strong></li>",
+            ((name, PROVENANCE_LABELS.get(value, value)) for name, value in sorted(document.extraction.items()))))
 
     @admin.action(description="Re-parse from the stored original")
     def reparse_documents(self, request, queryset):
@@ -229,23 +232,27 @@ def preview(parsed, original, stored, index):
         "name": original.name, "stored_file": stored, "url": original.url, "save": True,
         "title": metadata.title, "kind": metadata.kind, "published_on": metadata.published_on, "meeting": meeting,
     })
-    fields = [("Title", metadata.title, metadata.provenance.get("title")),
-              ("Kind", metadata.kind, metadata.provenance.get("kind")),
-              ("Published", metadata.published_on, metadata.provenance.get("published_on"))]
+    fields = [("Title", metadata.title, "title"), ("Kind", metadata.kind, "kind"),
+              ("Published", metadata.published_on, "published_on")]
     if metadata.meeting:
         info = metadata.meeting
-        fields += [("Meeting", f"{info.title}{'' if meeting else ' (new)'}", metadata.provenance.get("meeting"))]
+        fields += [("Meeting", f"{info.title}{'' if meeting else ' (new)'}", "meeting")]
         for label, name in [("Held", "start_date"), ("Until", "end_date"), ("City", "city"), ("Country", "country"),
                             ("Mode", "mode"), ("Chair", "chair"), ("Chair country", "chair_country"),
                             ("Co-chairs", "co_chairs")]:
-            fields.append((label, getattr(info, name) or "", metadata.provenance.get(name, "not found")))
+            fields.append((label, getattr(info, name) or "", name))
+    # (label, value, provenance for the style, provenance as the admin reads it)
+    fields = [(label, value, metadata.provenance.get(name, "missing"),
+               PROVENANCE_LABELS.get(metadata.provenance.get(name), metadata.provenance.get(name, "not found")))
+              for label, value, name in fields]
     duplicate = None
     if meeting:
         duplicate = find_duplicate(meeting, [p.text for p in parsed.paragraphs])
     return {"name": original.name, "format": parsed.format, "form": form, "fields": fields,
             "paragraphs": parsed.paragraphs, "removed": parsed.removed, "mentions": parsed.mentions,
             "attachment": parsed.attachment_name, "duplicate": duplicate, "summary": metadata.summary,
-            "no_meeting": metadata.meeting is None}
+            "no_meeting": metadata.meeting is None, "notes": parsed.notes,
+            "ocr": metadata.provenance.get("text") == "ocr"}
 
 
 @admin.register(Paragraph)

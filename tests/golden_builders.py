@@ -130,7 +130,7 @@ def build_multipage_pdf(path):
 
 
 # ---------------------------------------------------------------------------------------------
-# no_text_layer.pdf: a "scanned" page: shapes and a picture, no text operators at all.
+# no_text_layer.pdf: a "scanned" page of shapes and a picture only: no text operators, and nothing OCR can read.
 
 def build_no_text_layer_pdf(path):
     from fpdf import FPDF
@@ -152,6 +152,61 @@ def build_no_text_layer_pdf(path):
     pdf.rect(10, 10, 190, 277)
     pdf.line(10, 40, 200, 40)
     pdf.image(image, x=20, y=50, w=170)
+    pdf.output(str(path))
+
+
+# ---------------------------------------------------------------------------------------------
+# scanned.pdf: a statement printed onto a 300-dpi page image (as a scanner makes it) and put in a PDF
+# with no text layer: it is read by OCR.
+
+SCANNED_TITLE = "Chairman’s Statement of the 19th ASEAN-Republic of Korea Summit"
+SCANNED_BODY = [
+    "Manila, 13 November 2017",
+    "1. The 19th ASEAN-Republic of Korea (ROK) Summit was held in Manila, the Philippines on 13 November "
+    "2017. The Summit was chaired by the President of the Republic of the Philippines.",
+    "2. We welcomed the ROK’s New Southern Policy and its commitment to raise ASEAN-ROK relations to "
+    "the level of its relations with the major powers.",
+    "3. We noted the progress in the implementation of the ASEAN-ROK Plan of Action (2016-2020) and "
+    "agreed to strengthen cooperation in trade, connectivity and people-to-people exchanges.",
+    "4. We looked forward to the 20th ASEAN-ROK Summit in Singapore in 2018.",
+]
+SCAN_DPI = 300
+
+
+def scanned_page(paragraphs, title=None):
+    """An A4 page image at SCAN_DPI with the title centred and each paragraph wrapped, as a scanner gives it."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    width, height, margin = int(8.27 * SCAN_DPI), int(11.69 * SCAN_DPI), int(SCAN_DPI)
+    image = Image.new("L", (width, height), color=255)
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype(str(_dejavu()), size=SCAN_DPI * 11 // 72)  # 11 pt
+    line_height = int(font.size * 1.5)
+    y = margin
+    if title:
+        bold = ImageFont.truetype(str(_dejavu()), size=SCAN_DPI * 13 // 72)
+        draw.text(((width - draw.textlength(title, font=bold)) / 2, y), title, font=bold, fill=0)
+        y += 2 * line_height
+    for paragraph in paragraphs:
+        line = ""
+        for word in paragraph.split():
+            if line and draw.textlength(f"{line} {word}", font=font) > width - 2 * margin:
+                draw.text((margin, y), line, font=font, fill=0)
+                line, y = word, y + line_height
+            else:
+                line = f"{line} {word}".strip()
+        draw.text((margin, y), line, font=font, fill=0)
+        y += 2 * line_height
+    return image
+
+
+def build_scanned_pdf(path):
+    from fpdf import FPDF
+
+    pdf = FPDF(format="A4")
+    pdf.set_creation_date(FIXED_DATE)
+    pdf.add_page()
+    pdf.image(scanned_page(SCANNED_BODY, SCANNED_TITLE), x=0, y=0, w=pdf.w, h=pdf.h)
     pdf.output(str(path))
 
 
@@ -348,6 +403,7 @@ def build_zip_bomb_docx(path):
 BUILDERS = {
     "multipage.pdf": build_multipage_pdf,
     "no_text_layer.pdf": build_no_text_layer_pdf,
+    "scanned.pdf": build_scanned_pdf,
     "headings.docx": build_headings_docx,
     "autonumber.docx": build_autonumber_docx,
     "zip_bomb.docx": build_zip_bomb_docx,

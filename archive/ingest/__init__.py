@@ -25,6 +25,7 @@ class ParsedStatement:
     attachment_name: str
     removed: list[str]
     text: str  # the text as read, before splitting and cleaning
+    notes: list[str]  # warnings for the admin: what the reader repaired, or could not read
 
 
 def parse_document(data: bytes, filename: str, catalogue: SeriesCatalogue, max_bytes: int) -> ParsedStatement:
@@ -40,7 +41,10 @@ def parse_document(data: bytes, filename: str, catalogue: SeriesCatalogue, max_b
         raise IngestError("no paragraphs of text were found")
     texts = [paragraph.text for paragraph in structure.paragraphs]
     metadata = extract_metadata(structure.header, texts, catalogue, structure.footer)
+    if reading.ocr:
+        # OCR can misread any letter or digit: every field read from its text is to be checked.
+        metadata.provenance = {**dict.fromkeys(metadata.provenance, "ocr"), "text": "ocr"}
     mentions = find_mentions(texts, catalogue, metadata.meeting)
     text = reading.text if reading.blocks is None else "\n\n".join(block.text for block in reading.blocks)
     return ParsedStatement(reading.format, metadata, structure.paragraphs, mentions,
-                           plain_text(structure.attachment_name), structure.removed, text)
+                           plain_text(structure.attachment_name), structure.removed, text, reading.notes)

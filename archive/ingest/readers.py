@@ -4,6 +4,7 @@ Each reader returns `Block`s (a heading, a list item or a run of text) and the l
 removed as page furniture. The format is told from the content, not the file name.
 """
 
+import html as htmllib
 import io
 import re
 import zipfile
@@ -20,7 +21,12 @@ SUPPORTED_EXTENSIONS = {".txt", ".text", ".html", ".htm", ".pdf", ".docx"}
 MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
 MAX_COMPRESSION_RATIO = 200
 TITLE_WORDS = re.compile(r"\b(statement|declaration|plan of action|press release|report|summit|meeting|dialogue)\b", re.I)
+OCR_DPI = 300  # pages without a text layer are rendered at this resolution for OCR
 PAGE_NUMBER_LINE = re.compile(r"^(page\s+)?\d{1,4}(\s*(/|of)\s*\d{1,4})?$|^-\s*\d{1,4}\s*-$", re.I)
+# Control characters that have no place in text (ftfy's fix_text removes these); tabs, line ends and
+# form feeds are kept.
+STRAY_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+CONTROL_NAMES = {"\x00": "NUL", "\x1b": "ESC", "\x7f": "DEL"}
 
 
 @dataclass
@@ -35,6 +41,8 @@ class Reading:
     blocks: list[Block] | None  # for HTML and Word; None when `text` is still to be split into blocks
     text: str = ""
     removed: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # warnings for the admin: what was repaired or may be lost
+    ocr: bool = False  # some of the text was read from page images by OCR, which can misread
 
 
 def sniff_format(data: bytes) -> str:
@@ -60,8 +68,11 @@ def read_document(data: bytes, filename: str, max_bytes: int) -> Reading:
     return reader(data)
 
 
-def decode_text(data: bytes) -> str:
-    """Decode text in any common encoding and repair mojibake left by an earlier wrong decoding."""
+def decode_text(data: bytes) -> tuple[str, list[str]]:
+    """Decode text in any common encoding and repair mojibake left by an earlier wrong decoding.
+
+    Returns the text and notes; stray control characters are removed with a note.
+    """
     if data.startswith(b"\xef\xbb\xbf"):
         text = data[3:].decode("utf-8", errors="replace")
     elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -71,10 +82,16 @@ def decode_text(data: bytes) -> str:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
             text = decode_legacy(data)
-    if "\x00" in text or sum(not (c.isprintable() or c.isspace()) for c in text) > len(text) * 0.05:
+    if sum(not (c.isprintable() or c.isspace()) for c in text) > len(text) * 0.05:
         raise IngestError("the file looks binary, not text")
-    # Mojibake ("ROKâ€™s") is repaired; curly quotes stay as printed.
-    return ftfy.fix_text(text, uncurl_quotes=False, normalization="NFC")
+    notes = []
+    stray = Counter(STRAY_CONTROL.findall(text))
+    if stray:
+        names = ", ".join(CONTROL_NAMES.get(c, f"U+{ord(c):04X}") for c in sorted(stray))
+        notes.append(f"{stray.total():,} stray control character{'s' if stray.total() > 1 else ''} ({names}) "
+                     "removed from the text")
+    # Mojibake ("ROKâ€™s") is repaired, and the stray control characters removed; curly quotes stay as printed.
+    return ftfy.fix_text(text, uncurl_quotes=False, normalization="NFC"), notes
 
 
 def decode_legacy(data: bytes) -> str:
@@ -91,19 +108,92 @@ def decode_legacy(data: bytes) -> str:
 
 
 def read_text(data: bytes) -> Reading:
-    return Reading("text", None, decode_text(data))
+    text, notes = decode_text(data)
+    return Reading("text", None, text, notes=notes)
 
 
 def read_html(data: bytes) -> Reading:
-    """The main text of a saved web page; menus, share buttons, scripts and footers are left out."""
+    """The main text of a saved web page; menus, share buttons, scripts and footers are left out.
+
+    An element whose content the parser takes as text, left open to the end of the file (an unclosed
+    <textarea>, <title>, <script>, ...), would swallow the statement after it: it is read as ending where
+    the markup after it begins, with a note, or the note says how much text was lost.
+    """
+    html, notes = decode_text(data)
+    blocks = html_blocks(html)
+    unclosed = unclosed_element(html)
+    if unclosed:
+        tag, start, end = unclosed
+        markup = MARKUP.search(html, end)
+        if tag == "plaintext":  # it has no end tag: without it, what follows is read as the page it is
+            repaired = html[:start] + html[end:]
+        elif markup:  # the element ends where the markup after it begins
+            repaired = html[:markup.start()] + f"</{tag}>" + html[markup.start():]
+        elif tag not in ("script", "style"):  # only text follows it: the element ends at once
+            repaired = html[:end] + f"</{tag}>" + html[end:]
+        else:  # script or style code up to the end of the file is not text
+            repaired = ""
+        recovered = html_blocks(repaired) if repaired else []
+        kept = {block.text for block in blocks}
+        gained = sum(len(block.text) for block in recovered if block.text not in kept)
+        if gained:
+            blocks = recovered
+            notes.append(f"an unclosed <{tag}> would have swallowed {gained:,} characters of text after it; "
+                         f"they were read as if the <{tag}> had ended there — check the text")
+        elif swallowed := swallowed_text(html, tag, end, blocks):
+            notes.append(f"an unclosed <{tag}> swallowed {swallowed:,} characters of text after it; "
+                         "they are not in the import — check the original")
+    if not blocks:
+        raise IngestError("no statement text was found in the web page")
+    return Reading("html", blocks, notes=notes)
+
+
+# Elements whose content an HTML parser takes as text up to their end tag (<plaintext> has none).
+SWALLOWING = re.compile(r"<!--.*?-->|<(textarea|plaintext|title|xmp|noscript|style|script)\b[^>]*>", re.I | re.S)
+MARKUP = re.compile(r"<(?:[a-z][a-z0-9]*|/[a-z][a-z0-9]*|!--)[\s/>]", re.I)
+
+
+def unclosed_element(html: str) -> tuple[str, int, int] | None:
+    """(tag, start, end of its opening tag) for the first swallowing element that is never closed."""
+    position = 0
+    while match := SWALLOWING.search(html, position):
+        position = match.end()
+        if match[1] is None:  # a comment
+            continue
+        tag = match[1].lower()
+        close = re.compile(rf"</{tag}[\s/>]", re.I).search(html, position)
+        if close is None:
+            return tag, match.start(), match.end()
+        position = close.end()
+    return None
+
+
+def visible(markup: str) -> str:
+    return " ".join(htmllib.unescape(re.sub(r"<[^>]*>", " ", markup)).split())
+
+
+def swallowed_text(html: str, tag: str, end: int, blocks: list[Block]) -> int:
+    """Characters of text the parser took as the unclosed element's content, up to the end of the file,
+    that are not in `blocks` (what was read)."""
+    import lxml.html
+
+    tail = visible(html[end:])[-40:]
+    parser = lxml.html.HTMLParser(encoding="utf-8")  # bytes: a string may not carry an XML encoding declaration
+    elements = list(lxml.html.fromstring(html.encode("utf-8"), parser=parser).iter(tag))
+    content = visible(elements[-1].text or "") if elements and not len(elements[-1]) else ""
+    if not tail or not content.endswith(tail) or content in " ".join(block.text for block in blocks):
+        return 0
+    return len(content)
+
+
+def html_blocks(html: str) -> list[Block]:
     import trafilatura
     from lxml import etree
 
-    html = decode_text(data)
     xml = trafilatura.extract(html, output_format="xml", include_comments=False, include_tables=True,
                               include_images=False, include_links=False, favor_recall=True, with_metadata=True)
     if not xml:
-        raise IngestError("no statement text was found in the web page")
+        return []
     root = etree.fromstring(xml.encode("utf-8"))
     blocks = []
     for element in root.iter("head", "p", "item", "row"):
@@ -117,7 +207,7 @@ def read_html(data: bytes) -> Reading:
     title = root.get("title") or ""
     if title and blocks and not any(title in block.text for block in blocks[:3]):
         blocks.insert(0, Block(title, "heading"))
-    return Reading("html", blocks)
+    return blocks
 
 
 def check_zip(data: bytes):
@@ -236,7 +326,8 @@ def roman(number: int) -> str:
 
 
 def read_pdf(data: bytes) -> Reading:
-    """Text of a PDF with a text layer, running headers, footers and page numbers removed."""
+    """Text of a PDF, running headers, footers and page numbers removed; pages without a text layer
+    (scans) are read with OCR."""
     import pdfplumber
 
     try:
@@ -245,8 +336,23 @@ def read_pdf(data: bytes) -> Reading:
         raise IngestError(f"the PDF cannot be opened ({error.__class__.__name__})") from None
     with pdf:
         pages = [page_lines(page) for page in pdf.pages]
-    if not any(line for page in pages for line, _ in page):
-        raise IngestError("the PDF has no text layer (a scan?); run it through OCR first")
+    notes, scanned = [], [number for number, page in enumerate(pages) if not page]
+    if scanned:
+        try:
+            for number, lines in zip(scanned, ocr_pages(data, scanned)):
+                pages[number] = lines
+        except OcrMissing:
+            if len(scanned) == len(pages):
+                raise IngestError("the PDF has no text layer (a scan?) and OCR is not installed "
+                                  "(Debian's tesseract-ocr)") from None
+            notes.append(f"{page_list(scanned)} no text layer and OCR is not installed: any text there is not "
+                         "in the import — check the original")
+        if not any(pages):
+            raise IngestError("the PDF has no text layer (a scan?) and OCR found no text in it")
+    read_by_ocr = [number for number in scanned if pages[number]]
+    if read_by_ocr:
+        notes.append(f"{page_list(read_by_ocr)} no text layer: read with OCR, which can misread letters and "
+                     "numbers — check the text against the original")
     removed = []
     repeated = running_lines(pages)
     paragraphs_text = []
@@ -263,7 +369,49 @@ def read_pdf(data: bytes) -> Reading:
             kept.append(line)
         paragraphs_text.append("\n".join(kept))
     # A page break is a blank line: the structure step joins sentences it cut.
-    return Reading("pdf", None, "\n\n".join(paragraphs_text), removed)
+    return Reading("pdf", None, "\n\n".join(paragraphs_text), removed, notes, ocr=bool(read_by_ocr))
+
+
+class OcrMissing(Exception):
+    """Tesseract, the OCR program, is not installed."""
+
+
+def ocr_pages(data: bytes, numbers: list[int]):
+    """For each of these pages (0-based), its lines read by OCR, as `page_lines` gives them."""
+    import pypdfium2
+    import pytesseract
+
+    document = pypdfium2.PdfDocument(data)
+    try:
+        for number in numbers:
+            image = document[number].render(scale=OCR_DPI / 72, grayscale=True).to_pil()
+            try:
+                text = pytesseract.image_to_string(image, lang="eng")
+            except pytesseract.TesseractNotFoundError:
+                raise OcrMissing from None
+            except pytesseract.TesseractError as error:  # e.g. its English data is missing
+                raise IngestError(f"OCR failed on page {number + 1}: {error.message.strip()}") from None
+            yield ocr_lines(text)
+    finally:
+        document.close()
+
+
+def ocr_lines(text: str):
+    """(line, whether a paragraph gap comes before it): tesseract leaves a blank line between paragraphs."""
+    lines, gap = [], False
+    for line in text.splitlines():
+        if line.strip():
+            lines.append((line.strip(), gap and bool(lines)))
+        gap = not line.strip()
+    return lines
+
+
+def page_list(numbers: list[int]) -> str:
+    """ "Page 3 has" or "Pages 1, 2 and 4 have", for 0-based page numbers."""
+    printed = [str(number + 1) for number in numbers]
+    if len(printed) == 1:
+        return f"Page {printed[0]} has"
+    return f"Pages {', '.join(printed[:-1])} and {printed[-1]} have"
 
 
 def page_lines(page):

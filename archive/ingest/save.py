@@ -39,6 +39,7 @@ class ImportResult:
     # "imported"; "updated" (the same file read again); "version" (a changed text of `document`, kept as its
     # newest version); or "duplicate" (the same text, or part of it, recorded as another source of `document`)
     status: str
+    notes: list[str]  # the reader's warnings, see ParsedStatement.notes
 
 
 @dataclass
@@ -235,7 +236,7 @@ def save_statement(parsed: ParsedStatement, original: Original, meeting: Meeting
         document, found = find_related(meeting, texts, same_name.document if same_name else None)
         if found == "copy":
             add_source(document, original, parsed.format)
-            return ImportResult(document, "duplicate")
+            return ImportResult(document, "duplicate", parsed.notes)
         if document is not None and not document.versions.exists() and document.primary_source:
             record_version(document, document.primary_source, "as issued")
         status = "version" if document is not None else "imported"
@@ -247,7 +248,7 @@ def save_statement(parsed: ParsedStatement, original: Original, meeting: Meeting
                    "corrected" if same_file is None and DocumentSource.objects.filter(
                        document=document, name=original.name).count() > 1 else "changed text")
     enqueue_documents([document.pk])
-    return ImportResult(document, status)
+    return ImportResult(document, status, parsed.notes)
 
 
 def fill_document(document: Document, parsed: ParsedStatement, meeting: Meeting):

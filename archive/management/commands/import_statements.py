@@ -23,13 +23,14 @@ def statement_files(paths):
 
 def report(path, result=None, error=None):
     if error is not None:
-        return {"file": str(path), "status": "failed", "reason": error}
+        return {"file": str(path), "status": "failed", "reason": error, "notes": []}
     document = result.document
     meeting = document.meeting
     return {
         "file": str(path),
         "status": result.status,
         "reason": None,
+        "notes": result.notes,
         "url": document.get_absolute_url(),
         "title": document.title,
         "kind": document.kind,
@@ -96,9 +97,11 @@ def summary_line(item):
     if item["status"] == "failed":
         return f"failed    {item['file']}: {item['reason']}"
     if item["status"] == "duplicate":
-        return f"duplicate {item['file']}: the same text as {item['title']} {item['url']}; kept as another source"
-    if item["status"] == "version":
-        return (f"version   {item['file']}: a changed text of {item['title']} {item['url']}; "
+        line = f"duplicate {item['file']}: the same text as {item['title']} {item['url']}; kept as another source"
+    elif item["status"] == "version":
+        line = (f"version   {item['file']}: a changed text of {item['title']} {item['url']}; "
                 f"kept as its version {item['version']}")
-    return (f"{item['status']:<9} {item['file']}: {item['title']} ({item['kind']}, "
-            f"{item['meeting']['title']}, {item['paragraph_count']} paragraphs) {item['url']}")
+    else:
+        line = (f"{item['status']:<9} {item['file']}: {item['title']} ({item['kind']}, "
+                f"{item['meeting']['title']}, {item['paragraph_count']} paragraphs) {item['url']}")
+    return "".join([line, *(f"\n          note: {note}" for note in item["notes"])])
