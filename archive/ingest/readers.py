@@ -190,8 +190,9 @@ def html_blocks(html: str) -> list[Block]:
     import trafilatura
     from lxml import etree
 
-    xml = trafilatura.extract(html, output_format="xml", include_comments=False, include_tables=True,
-                              include_images=False, include_links=False, favor_recall=True, with_metadata=True)
+    xml = trafilatura.extract(print_list_numbers(html), output_format="xml", include_comments=False,
+                              include_tables=True, include_images=False, include_links=False, favor_recall=True,
+                              with_metadata=True)
     if not xml:
         return []
     root = etree.fromstring(xml.encode("utf-8"))
@@ -199,15 +200,67 @@ def html_blocks(html: str) -> list[Block]:
     for element in root.iter("head", "p", "item", "row"):
         if element.tag == "p" and element.getparent() is not None and element.getparent().tag in ("item", "cell"):
             continue
-        text = " ".join("".join(element.itertext()).split())
-        if not text:
-            continue
         kind = {"head": "heading", "item": "item"}.get(element.tag, "text")
-        blocks.append(Block(text, kind))
+        # Lines broken with <br> are read as lines; the structure step joins those that continue a sentence.
+        for line in line_texts(element) if kind == "text" else [" ".join("".join(element.itertext()).split())]:
+            if line:
+                blocks.append(Block(line, kind))
     title = root.get("title") or ""
     if title and blocks and not any(title in block.text for block in blocks[:3]):
         blocks.insert(0, Block(title, "heading"))
     return blocks
+
+
+def line_texts(element) -> list[str]:
+    """The text of an extracted element, split where the page broke the line (<lb/>)."""
+    lines, current = [], [element.text or ""]
+    for child in element:
+        if child.tag == "lb":
+            lines.append(current)
+            current = [child.tail or ""]
+        else:
+            current.extend(["".join(child.itertext()), child.tail or ""])
+    lines.append(current)
+    return [" ".join("".join(parts).split()) for parts in lines]
+
+
+# A number standing alone in its own element, printed beside the paragraph it numbers ("1.", "(a)").
+NUMBER_ALONE = re.compile(r"^\s*(?:\d{1,3}(?:\.\d{1,3})*[.)]?|\(?[a-z]\)|\(?[ivx]{1,5}\))\s*$")
+LIST_MARKERS = {"a": "abcdefghijklmnopqrstuvwxyz", "A": "ABCDEFGHIJKLMNOPQRSTUVWXYZ"}
+
+
+def print_list_numbers(html: str) -> str:
+    """The page with the numbers a browser would show written into the text: the items of numbered lists
+    (<ol>, with `start` and `type`), and numbers set in an element of their own beside their paragraph."""
+    import lxml.html
+
+    try:
+        root = lxml.html.fromstring(html.encode("utf-8"), parser=lxml.html.HTMLParser(encoding="utf-8"))
+    except (ValueError, lxml.etree.ParserError):
+        return html
+    for ordered in root.iter("ol"):
+        kind = ordered.get("type") or ("a" if any(parent.tag == "ol" for parent in ordered.iterancestors()) else "1")
+        try:
+            number = int(ordered.get("start") or 1)
+        except ValueError:
+            number = 1
+        for item in ordered:
+            if item.tag != "li":
+                continue
+            label = f"({LIST_MARKERS[kind][(number - 1) % 26]})" if kind in LIST_MARKERS else \
+                f"({roman(number).lower()})" if kind == "i" else f"{number}."
+            item.text = f"{label} {item.text or ''}"
+            number += 1
+    for element in list(root.iter("div", "span", "td", "p", "dt", "strong", "b")):
+        following = element.getnext()
+        if following is not None and not len(element) and NUMBER_ALONE.match(element.text or "") \
+                and (following.text_content() or "").strip():
+            target = following
+            while len(target) and not (target.text or "").strip() and target[0].tag in ("p", "div", "span"):
+                target = target[0]
+            target.text = f"{element.text.strip()} {target.text or ''}"
+            element.drop_tree()
+    return lxml.html.tostring(root, encoding="unicode")
 
 
 def check_zip(data: bytes):
