@@ -56,7 +56,8 @@ IN_PLACE = re.compile(r"\b(?:in|at)\s+(?:the\s+)?(?P<city>[A-Z][\w'’-]+(?:\s+[
                       r"(?:,\s*(?P<country>[A-Z][\w' ]+?))?(?=\s+[a-z]|[.,;)]|\s*$)")
 PLACE_LABEL = re.compile(r"^(?:\[(?:place|venue|location)\]|(?:place|venue|location)\s*[:：])\s*(?P<place>.+)$", re.I)
 # "Title: …", "[Title] …": a catalogue's label before the title.
-TITLE_LABEL = re.compile(r"^(?:\[(?:title|subject)\]|(?:title|subject)\s*[:：])\s*", re.I)
+TITLE_LABEL = re.compile(r"^(?:\[(?:title|subject)\]|(?:title|subject)\s*[:：]|(?:title|subject)\s+(?=\S.*\b(?:statement|"
+                         r"declaration|release|summit|meeting)\b))\s*", re.I)
 # Offices and honorifics before a person's name.
 HONORIFIC = re.compile(
     r"^(?:(?:H\.?\s?E\.?|HE|His|Her|Their|Excellency|Majesty|Royal|Highness|Mr\.?|Ms\.?|Mrs\.?|Dr\.?|Samdech"
@@ -465,7 +466,7 @@ KINDS_BY_NAME = dict(KINDS)
 
 
 def extract_metadata(header: list[str], paragraphs: list[str], catalogue: SeriesCatalogue,
-                     footer: list[str] = ()) -> Metadata:
+                     footer: list[str] = (), page_date: datetime.date | None = None) -> Metadata:
     """Metadata for a statement; `meeting` is None when no meeting of a known series is named."""
     found = {}
     title = pick_title(header, catalogue)
@@ -503,6 +504,8 @@ def extract_metadata(header: list[str], paragraphs: list[str], catalogue: Series
         if parse_date(line):
             published_on, found["published_on"] = parse_date(line)[0], "found"
             break
+    if not published_on and page_date:
+        published_on, found["published_on"] = page_date, "guessed"
     if meeting is None:
         return Metadata(title, kind, None, published_on, summary, found)
 

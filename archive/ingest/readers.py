@@ -4,6 +4,7 @@ Each reader returns `Block`s (a heading, a list item or a run of text) and the l
 removed as page furniture. The format is told from the content, not the file name.
 """
 
+import datetime
 import html as htmllib
 import io
 import re
@@ -43,6 +44,7 @@ class Reading:
     removed: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # warnings for the admin: what was repaired or may be lost
     ocr: bool = False  # some of the text was read from page images by OCR, which can misread
+    page_date: datetime.date | None = None  # the date a web page carries in its markup (its publication date)
 
 
 def sniff_format(data: bytes) -> str:
@@ -145,7 +147,7 @@ def read_html(data: bytes) -> Reading:
                          "they are not in the import — check the original")
     if not blocks:
         raise IngestError("no statement text was found in the web page")
-    return Reading("html", blocks, notes=notes)
+    return Reading("html", blocks, notes=notes, page_date=page_date(html))
 
 
 # Elements whose content an HTML parser takes as text up to their end tag (<plaintext> has none).
@@ -211,17 +213,28 @@ def html_blocks(html: str) -> list[Block]:
     return blocks
 
 
+def page_date(html: str) -> datetime.date | None:
+    """The publication date a web page states in its markup or text, as htmldate (through trafilatura) finds it."""
+    import trafilatura
+
+    found = trafilatura.extract_metadata(html)
+    try:
+        return datetime.date.fromisoformat(found.date) if found and found.date else None
+    except ValueError:
+        return None
+
+
 def line_texts(element) -> list[str]:
-    """The text of an extracted element, split where the page broke the line (<lb/>)."""
-    lines, current = [], [element.text or ""]
-    for child in element:
-        if child.tag == "lb":
-            lines.append(current)
-            current = [child.tail or ""]
-        else:
-            current.extend(["".join(child.itertext()), child.tail or ""])
-    lines.append(current)
-    return [" ".join("".join(parts).split()) for parts in lines]
+    """The text of an extracted element, split where the page broke the line (<lb/>, at any depth)."""
+    parts = []
+
+    def walk(node):
+        parts.append("\n" if node.tag == "lb" else node.text or "")
+        for child in node:
+            walk(child)
+            parts.append(child.tail or "")
+    walk(element)
+    return [" ".join(line.split()) for line in "".join(parts).split("\n")]
 
 
 # A number standing alone in its own element, printed beside the paragraph it numbers ("1.", "(a)").
