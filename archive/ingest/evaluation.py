@@ -106,7 +106,7 @@ def same_mention(truth_mention, stored) -> bool:
                for s, o, d in stored)
 
 
-def score(truth: dict, got: dict, documents_by_file: dict, name: str) -> tuple[dict, dict]:
+def score(truth: dict, got: dict, documents_by_file: dict, name: str, copies_of: dict) -> tuple[dict, dict]:
     """(field -> right or wrong, field -> what was stored) for the fields the truth gives."""
     scores, shown = {}, {}
 
@@ -148,8 +148,9 @@ def score(truth: dict, got: dict, documents_by_file: dict, name: str) -> tuple[d
         mine = documents_by_file.get(name)
         if other:
             check("duplicate", mine is not None and mine == documents_by_file.get(other), "a document of its own")
-        else:
-            merged = [f for f, doc in documents_by_file.items() if f != name and doc == mine]
+        else:  # its document holds no other file but those declared copies or versions of it
+            merged = [f for f, doc in documents_by_file.items()
+                      if f != name and doc == mine and f not in copies_of.get(name, ())]
             check("duplicate", not merged, f"merged with {merged}")
     return scores, shown
 
@@ -167,6 +168,11 @@ def evaluate_corpus(folder: Path, progress=lambda cases: cases) -> list[CaseResu
             results.append(CaseResult(path.stem, result.status))
     for source in DocumentSource.objects.all():
         documents_by_file[Path(source.name).stem] = source.document_id
+    copies_of = {}  # case -> the cases that declare themselves its copies or versions
+    for path, truth in cases:
+        other = case_name(truth.get("duplicate_of") or truth.get("version_of") or "")
+        if other:
+            copies_of.setdefault(other, set()).add(path.stem)
     for (path, truth), result in zip(cases, results):
         imported = result.status != "refused"
         expected = truth.get("imported", True)
@@ -179,7 +185,7 @@ def evaluate_corpus(folder: Path, progress=lambda cases: cases) -> list[CaseResu
         if not imported or not expected:
             continue
         document = Document.objects.get(pk=documents_by_file[path.stem])
-        scores, shown = score(truth, stored_fields(document), documents_by_file, path.stem)
+        scores, shown = score(truth, stored_fields(document), documents_by_file, path.stem, copies_of)
         if truth.get("duplicate_of"):
             scores = {key: value for key, value in scores.items() if key not in TEXT_FIELDS}
         result.scores.update(scores)

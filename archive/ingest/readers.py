@@ -199,8 +199,15 @@ def html_blocks(html: str) -> list[Block]:
         return []
     root = etree.fromstring(xml.encode("utf-8"))
     blocks = []
+    def is_layout_row(row):  # a table used to lay out the page: its paragraphs and lists are read one by one
+        return any(cell.find(".//p") is not None or cell.find(".//list") is not None for cell in row)
+
     for element in root.iter("head", "p", "item", "row"):
-        if element.tag == "p" and element.getparent() is not None and element.getparent().tag in ("item", "cell"):
+        parent = element.getparent()
+        if element.tag == "p" and parent is not None and (
+                parent.tag == "item" or parent.tag == "cell" and not is_layout_row(parent.getparent())):
+            continue
+        if element.tag == "row" and is_layout_row(element):
             continue
         kind = {"head": "heading", "item": "item"}.get(element.tag, "text")
         # Lines broken with <br> are read as lines; the structure step joins those that continue a sentence.
@@ -214,12 +221,13 @@ def html_blocks(html: str) -> list[Block]:
 
 
 def page_date(html: str) -> datetime.date | None:
-    """The publication date a web page states in its markup or text, as htmldate (through trafilatura) finds it."""
-    import trafilatura
+    """The publication date a web page states in its markup (meta tags, <time>), as htmldate finds it; a
+    date guessed from the page's text (a copyright year, say) is not taken."""
+    import htmldate
 
-    found = trafilatura.extract_metadata(html)
+    found = htmldate.find_date(html, extensive_search=False, original_date=True)
     try:
-        return datetime.date.fromisoformat(found.date) if found and found.date else None
+        return datetime.date.fromisoformat(found) if found else None
     except ValueError:
         return None
 
