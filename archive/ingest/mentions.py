@@ -3,7 +3,7 @@
 import re
 from dataclasses import dataclass
 
-from .metadata import MeetingInfo, SeriesCatalogue, find_date, normalise_series_text
+from .metadata import ORDINAL, MeetingInfo, MeetingRef, SeriesCatalogue, find_date, normalise_series_text, ordinal_number
 
 # A series name followed by these words names something else ("ASEAN-ROK Dialogue Relations").
 NOT_A_MEETING = re.compile(
@@ -11,6 +11,16 @@ NOT_A_MEETING = re.compile(
     r"framework|channel|workshop|secretariat)\b", re.I)
 SENTENCE_END = re.compile(r"[.;](?:\s+[A-Z“\"]|\s*$)")
 DATE_REACH = 140
+# A meeting of any series, by the way meetings are named: "the 20th ASEAN-China Summit", "the 40th and 41st
+# ASEAN Summits", "the G20 Summit" (with a date after it). Words of the name are capitalised (or "of", "on", …).
+MEETING_WORD = r"(?:Summits?|Meetings?|Conferences?|Consultations?|Dialogues?|Forums?|Sessions?|Retreats?)"
+NAME_WORD = r"(?:[A-Z0-9][\w'’+&.-]*|of|on|for|and|with|the|\+)"
+ANY_MEETING = re.compile(
+    r"\b(?:(?P<ordinals>" + ORDINAL.replace("?P<ordinal>", "?:") + r"(?:\s*(?:,|and|&)\s*" +
+    ORDINAL.replace("?P<ordinal>", "?:") + r")*)\s+|(?<=\b[Tt]he\s))"
+    r"(?P<name>(?:" + NAME_WORD + r"\s+){0,8}?" + MEETING_WORD + r"(?:\s+on\s+[A-Z][\w-]*(?:\s+[A-Z][\w-]*){0,3})?)"
+    r"(?![\w-])")
+NOT_A_NAME_START = re.compile(r"^(?:of|on|for|and|with|the)\b", re.I)
 
 
 @dataclass
@@ -31,14 +41,31 @@ class Mention:
         return (self.series, self.ordinal) if self.ordinal else (self.series, self.date)
 
 
+def other_series_refs(text: str, catalogue: SeriesCatalogue, known: list[MeetingRef]) -> list[MeetingRef]:
+    """Meetings of series the catalogue does not hold, named where no catalogue name stands."""
+    refs = []
+    for match in ANY_MEETING.finditer(text):
+        name = re.sub(r"s$", "", match["name"].strip())
+        if NOT_A_NAME_START.match(name) or len(name.split()) < 2 or not re.search(r"[A-Z]", name.split()[0]) \
+                or any(ref.start < match.end() and match.start() < ref.end for ref in known):
+            continue
+        series = catalogue.find_all(name)
+        name = series[0].series if series and series[0].start == 0 and series[0].end == len(name) else name
+        ordinals = re.findall(ORDINAL.replace("?P<ordinal>", "?:"), match["ordinals"] or "", re.I)
+        for ordinal in ordinals or [None]:
+            refs.append(MeetingRef(name, ordinal_number(ordinal) if ordinal else None, match.start(), match.end()))
+    return refs
+
+
 def find_mentions(paragraphs: list[str], catalogue: SeriesCatalogue, own: MeetingInfo | None) -> list[Mention]:
     """Each other meeting named with an ordinal or a date, once, in order of first mention."""
     mentions, seen = [], set()
     for index, paragraph in enumerate(paragraphs):
         text = normalise_series_text(paragraph)
         refs = [ref for ref in catalogue.find_all(text) if not NOT_A_MEETING.match(text, ref.end)]
+        refs = sorted(refs + other_series_refs(text, catalogue, refs), key=lambda ref: ref.start)
         for position, ref in enumerate(refs):
-            following = refs[position + 1].start if position + 1 < len(refs) else len(text)
+            following = next((later.start for later in refs[position + 1:] if later.start >= ref.end), len(text))
             window = text[ref.end:min(following, ref.end + DATE_REACH)]
             sentence_end = SENTENCE_END.search(window)
             window = window[:sentence_end.start()] if sentence_end else window

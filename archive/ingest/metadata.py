@@ -126,6 +126,8 @@ SERIES_SPELLINGS = [
     (re.compile(r"\bASEAN\s*(?:[-–—+]|\band\b|\bplus\b)?\s*(?:the\s+)?(?:ROK|Korea)\b", re.I), "ASEAN-ROK"),
     (re.compile(r"\bASEAN\s*(?:\+\s*3|\+\s*Three|Plus\s+Three|Plus\s+3)\b|\bAPT\b", re.I), "ASEAN Plus Three"),
     (re.compile(r"\b(?:ASEAN|10)\s*\+\s*(?:1|One)\b", re.I), "ASEAN-ROK"),
+    (re.compile(r"(?<=\w[-–])Korea\b"), "ROK"),  # "Mekong-Korea"
+    (re.compile(r"\s+Plus\s+(?=ROK\b)", re.I), " + "),  # "AMMTC Plus ROK"
 ]
 # "(APT)", "(ROK)", "(AMMTC + ROK)", "(10+1)": acronyms in brackets inside a meeting's name
 BRACKETED_ACRONYM = re.compile(r"\s*\((?:[A-Z0-9][A-Za-z0-9+&\- ]{1,15})\)")
@@ -214,6 +216,9 @@ class SeriesCatalogue:
     """Meeting series names and their aliases; longer spellings are tried first so specific names win."""
 
     names: dict[str, list[str]]
+    # Series known only from mentions: recognised where a text names one of their meetings, never taken as
+    # the document's own series (the admin chooses it).
+    mention_only: set[str] = field(default_factory=set)
 
     def __post_init__(self):
         spellings = sorted(
@@ -302,12 +307,16 @@ def choose_meeting(title: str, opening: list[str], body: list[str], catalogue: S
     title_text = normalise_series_text(title)
     title_refs = catalogue.find_all(title_text)
     for ref in title_refs:
+        if ref.series in catalogue.mention_only:
+            continue
         scores[(ref.series, ref.ordinal)] += OWN_IN_TITLE
         first_seen.setdefault((ref.series, ref.ordinal), -1)
     mentions = Counter()
     for position, paragraph in enumerate(opening + body):
         text = normalise_series_text(paragraph)
         for ref in catalogue.find_all(text):
+            if ref.series in catalogue.mention_only:
+                continue
             key = (ref.series, ref.ordinal)
             first_seen.setdefault(key, position)
             if PAST_BEFORE.search(text[max(0, ref.start - 40):ref.start]):

@@ -87,7 +87,9 @@ def read_original(stored_file: str, checksum: str = "") -> bytes:
 
 
 def series_catalogue() -> SeriesCatalogue:
-    return SeriesCatalogue({series.name: series.alias_list() for series in MeetingSeries.objects.all()})
+    every = list(MeetingSeries.objects.all())
+    return SeriesCatalogue({series.name: series.alias_list() for series in every},
+                           {series.name for series in every if series.known_only_from_mentions})
 
 
 def unique_slug(model, base: str, exclude_pk=None) -> str:
@@ -110,12 +112,25 @@ def find_existing_meeting(info: MeetingInfo) -> Meeting | None:
     return meeting
 
 
+def series_named(name: str) -> MeetingSeries:
+    """The series of this name; a series the archive does not hold yet (named by a mention) is created,
+    marked as known only from mentions."""
+    series = MeetingSeries.objects.filter(name=name).first()
+    if series is None:
+        series = MeetingSeries.objects.create(name=name, slug=unique_slug(MeetingSeries, name),
+                                              known_only_from_mentions=True)
+    return series
+
+
 def resolve_meeting(info: MeetingInfo, from_mention=False) -> Meeting:
     """Find the meeting by series and ordinal (or date), creating it or filling in what it lacks."""
     meeting = find_existing_meeting(info)
     if meeting is None:
-        meeting = Meeting(series=MeetingSeries.objects.get(name=info.series), title=info.title,
+        meeting = Meeting(series=series_named(info.series), title=info.title,
                           slug=unique_slug(Meeting, info.title), known_only_from_mentions=from_mention)
+    if not from_mention and meeting.series.known_only_from_mentions:  # a statement of its own: a series now
+        meeting.series.known_only_from_mentions = False
+        meeting.series.save(update_fields=["known_only_from_mentions"])
     if not from_mention and meeting.known_only_from_mentions:
         # Its own statement completes a meeting that was known only from mentions.
         meeting.known_only_from_mentions = False
