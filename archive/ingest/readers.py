@@ -368,9 +368,23 @@ class WordNumbering:
             if ref is not None:
                 self.levels[node.get(f"{{{ns['w']}}}numId")] = abstract.get(ref.get(f"{{{ns['w']}}}val"), {})
 
-    def label(self, paragraph):
+    @staticmethod
+    def numbering_of(paragraph):
+        """The paragraph's numbering properties: its own, else its style's (a "List Number" style numbers every
+        paragraph of that style), else those of the style it is based on."""
         properties = paragraph._p.pPr
-        numbering = properties.numPr if properties is not None else None
+        if properties is not None and properties.numPr is not None:
+            return properties.numPr
+        style = paragraph.style
+        while style is not None:
+            style_properties = style.element.pPr
+            if style_properties is not None and style_properties.numPr is not None:
+                return style_properties.numPr
+            style = style.base_style
+        return None
+
+    def label(self, paragraph):
+        numbering = self.numbering_of(paragraph)
         if numbering is None or numbering.numId is None:
             return ""
         num_id = str(numbering.numId.val)

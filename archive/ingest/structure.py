@@ -103,8 +103,9 @@ def strip_furniture(texts: list[str], removed: list[str]) -> tuple[list[int], st
         if match:
             attachment = match["name"].strip()
             continue
-        # Navigation in Korean, Lao or any other script before the statement starts.
-        if is_furniture(text) or (text and not seen_content and not has_latin(text) and len(text) < 60):
+        # Navigation in Korean, Lao or any other script: before the statement starts, or a bar of links.
+        if is_furniture(text) or (text and not has_latin(text) and len(text) < 60 and (
+                not seen_content or re.search(r"\s[|·]\s", text))):
             removed.append(raw)
             continue
         if text and has_latin(text):
@@ -200,6 +201,7 @@ class Numbering:
     def __init__(self):
         self.expected = 1
         self.top = ""
+        self.section = 0  # the first part of the last "1" or "1.1" number
         self.numbered = ""  # the last "1" or "1.1" paragraph, parent of lettered items
         self.letter_item = ""  # the last "(a)" item, parent of roman items
         self.last_letter = ""
@@ -210,13 +212,18 @@ class Numbering:
         if match:
             number = int(match["number"])
             if number == self.expected or number == 1 or (self.expected > 1 and number == self.expected + 1):
-                self.expected, self.top = number + 1, str(number)
+                self.expected, self.top, self.section = number + 1, str(number), number
                 self.numbered, self.letter_item, self.last_letter = self.top, "", ""
                 return self.top, match["text"]
         match = SUB_NUMBER.match(text)
-        if match and self.top and match["number"].split(".")[0] == self.top:
-            self.numbered, self.letter_item, self.last_letter = match["number"], "", ""
-            return match["number"], match["text"]
+        if match:
+            # "2.1" under paragraph (or numbered heading) 2, or opening section 2 when the section numbers
+            # are printed only in the headings.
+            section = int(match["number"].split(".")[0])
+            if section in (self.section, self.section + 1) or (not self.section and section == 1):
+                self.section, self.top = section, str(section)
+                self.numbered, self.letter_item, self.last_letter = match["number"], "", ""
+                return match["number"], match["text"]
         match = LETTERED.match(text)
         if match and self.numbered:
             mark = match["paren"] or match["bare"]
@@ -235,9 +242,11 @@ class Numbering:
         return None
 
 
-def split_run_on(text: str, next_number: int) -> tuple[str, str] | None:
-    """"… in Jakarta. 2. We welcomed …": the next paragraph printed on the same line."""
-    match = re.search(rf"(?<=[.;:”\"])\s+(?={next_number}\.\s+[A-Z“\"])", text)
+def split_run_on(text: str, next_number: int | str) -> tuple[str, str] | None:
+    """"… in Jakarta. 2. We welcomed …", "… forensics; and (c) supporting …": the next paragraph or item
+    printed on the same line."""
+    marker = rf"{next_number}\.\s+[A-Z“\"]" if isinstance(next_number, int) else rf"\({next_number}\)\s+\w"
+    match = re.search(rf"(?:(?<=[.;:”\"])|(?<=[;,]\sand)|(?<=[;,]\sor))\s+(?={marker})", text)
     return (text[:match.start()], text[match.end():]) if match else None
 
 
@@ -286,9 +295,15 @@ def parse_structure(reading) -> Structure:
             heading = text
             continue
         item = numbering.classify(text)
+        if item is not None and item[0] == numbering.top and is_heading_like(item[1]) and queue \
+                and queue[0].text.startswith(f"{item[0]}.1"):
+            heading = text  # "1. Political and Security Cooperation" over 1.1, 1.2: a numbered heading
+            continue
         if item is not None:
             number, text = item
-            run_on = split_run_on(text, numbering.expected) if number == numbering.top else None
+            next_letter = chr(ord(numbering.last_letter) + 1) if numbering.last_letter and number.endswith(")") else ""
+            run_on = split_run_on(text, numbering.expected) if number == numbering.top else \
+                split_run_on(text, next_letter) if next_letter else None
             if run_on:
                 text = run_on[0]
                 queue.insert(0, Block(run_on[1], block.kind))
