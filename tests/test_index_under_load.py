@@ -174,3 +174,45 @@ def test_search_keeps_working_through_a_rebuild_killed_half_way(archive_env, tmp
     assert len(list(data_dir.glob("whoosh_index-build-*"))) == 1  # the live one only
     assert "6000" in django_shell(archive_env, (
         "from archive.search.query import run_search\nprint(run_search('Filler', {}, 'relevance', 1, 5).count)"))
+
+
+CSV_ROUNDS = 40
+EDITS_DURING_EXPORTS = 40
+
+
+def csv_rows(base, query):
+    with urllib.request.urlopen(f"{base}/api/search.csv?q={urllib.parse.quote(query)}", timeout=120) as response:
+        return response.read().decode().count("\n") - 1  # less the header
+
+
+def test_csv_exports_finish_while_the_index_is_committed_and_swapped(archive_env, gunicorn):
+    django_shell(archive_env, (
+        "from archive.models import Document, Paragraph\n"
+        "document = Document.objects.first()\n"
+        "Paragraph.objects.bulk_create(Paragraph(document=document, position=100 + i, anchor=f'x{i}', "
+        "text=f'Filler paragraph {i} about regional cooperation and maritime security.') for i in range(6000))\n"))
+    manage(archive_env, "check_index", "--rebuild")
+    # Edits to the other statement: each is one commit of a small segment, merged with others now and then.
+    editor = subprocess.Popen([PYTHON, "manage.py", "shell", "--no-imports", "-c", (
+        "from archive.models import Document\n"
+        "paragraphs = list(Document.objects.last().paragraphs.all())\n"
+        f"for edit in range({EDITS_DURING_EXPORTS}):\n"
+        "    paragraph = paragraphs[edit % len(paragraphs)]\n"
+        "    paragraph.text = f'Filler edit {edit} of this paragraph.'\n"
+        "    paragraph.save()\n")], cwd=ROOT, env=archive_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    rebuild = subprocess.Popen([PYTHON, "manage.py", "check_index", "--rebuild"], cwd=ROOT, env=archive_env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    tried, failed = 0, []
+    while tried < CSV_ROUNDS and (tried < 3 or editor.poll() is None or rebuild.poll() is None):
+        tried += 1
+        try:
+            rows = csv_rows(gunicorn, "filler")
+            if rows != 5000:
+                failed.append(f"{rows} rows")
+        except OSError as error:  # an HTTP 500 among them
+            failed.append(repr(error))
+    assert editor.wait(timeout=300) == 0, editor.stdout.read()
+    assert rebuild.wait(timeout=300) == 0, rebuild.stdout.read()
+    print(f"CSV exports during commits and a swap: {tried} tried, {len(failed)} failed")
+    assert not failed, failed
+    assert tried >= 3

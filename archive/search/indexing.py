@@ -11,6 +11,7 @@ A full rebuild writes a new index beside the live one without holding the lock, 
 the lock, replays every change recorded since it started and swaps the new index in.
 """
 
+import functools
 import json
 import logging
 import os
@@ -86,6 +87,16 @@ def process_pending():
             applied.filter(applied=True).delete()
             PendingIndexUpdate.objects.filter(pk__in=[pk for pk, _ in pending]).delete()
     return len(document_ids)
+
+
+def search_view(view):
+    """A view that searches: all its searches answer from one searcher, so a CSV export read in
+    chunks is one consistent list even when the index is committed or swapped meanwhile."""
+    @functools.wraps(view)
+    def searching(request, *args, **kwargs):
+        with get_backend().one_searcher():
+            return view(request, *args, **kwargs)
+    return searching
 
 
 def process_pending_quietly():
