@@ -216,3 +216,16 @@ def test_csv_exports_finish_while_the_index_is_committed_and_swapped(archive_env
     print(f"CSV exports during commits and a swap: {tried} tried, {len(failed)} failed")
     assert not failed, failed
     assert tried >= 3
+
+
+def test_a_change_left_queued_by_a_killed_worker_is_applied_when_a_worker_starts(archive_env, request):
+    # The change and its queue row are committed, but the worker died before applying them.
+    django_shell(archive_env, (
+        "from archive.models import Paragraph, PendingIndexUpdate\n"
+        "paragraph = Paragraph.objects.first()\n"
+        "Paragraph.objects.filter(pk=paragraph.pk).update(text='Okapis were sighted near the secretariat.')\n"
+        "PendingIndexUpdate.objects.create(document_id=paragraph.document_id)\n"))
+    base = request.getfixturevalue("gunicorn")  # started, and asked for the home page only
+    assert django_shell(archive_env, (
+        "from archive.models import PendingIndexUpdate\nprint(PendingIndexUpdate.objects.count())")).strip() == "0"
+    assert search_count(base, "okapi") == 1

@@ -2,6 +2,7 @@
 
 from haystack.query import SearchQuerySet
 
+from archive.models import PendingIndexUpdate
 from archive.search.indexing import get_backend, rebuild_index
 
 
@@ -26,3 +27,16 @@ def test_a_request_keeps_its_searcher_through_a_commit_and_a_swap(seeds, django_
         dates = [hit.date for hit in newest if hit.date]
         assert dates == sorted(dates, reverse=True) and dates
     assert [hit.pk for hit in hits("zebra")] == [str(paragraph.pk)]
+
+
+def test_a_change_left_queued_by_a_killed_worker_is_found_by_the_next_search(client, seeds):
+    paragraph = seeds["dialogue"].paragraphs.first()
+    # Saved with its queue row; the test's transaction never commits, so nothing applies the row,
+    # as when a worker is killed between its commit and its index update.
+    paragraph.text = "Okapis were sighted near the secretariat."
+    paragraph.save()
+    assert PendingIndexUpdate.objects.filter(applied=False).count() == 1
+    response = client.get("/api/search/", {"q": "okapi"})
+    assert [hit["paragraph_url"] for hit in response.json()["results"]] == [
+        f"http://testserver{paragraph.get_absolute_url()}"]
+    assert not PendingIndexUpdate.objects.exists()

@@ -90,10 +90,13 @@ def process_pending():
 
 
 def search_view(view):
-    """A view that searches: all its searches answer from one searcher, so a CSV export read in
-    chunks is one consistent list even when the index is committed or swapped meanwhile."""
+    """A view that searches. It first applies any change still queued (a worker killed between its
+    commit and its index update leaves one; when there is none this costs one indexed query). Then
+    all its searches answer from one searcher, so a CSV export read in chunks is one consistent list
+    even when the index is committed or swapped meanwhile."""
     @functools.wraps(view)
     def searching(request, *args, **kwargs):
+        process_pending_quietly()
         with get_backend().one_searcher():
             return view(request, *args, **kwargs)
     return searching
