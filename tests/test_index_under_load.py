@@ -229,3 +229,44 @@ def test_a_change_left_queued_by_a_killed_worker_is_applied_when_a_worker_starts
     assert django_shell(archive_env, (
         "from archive.models import PendingIndexUpdate\nprint(PendingIndexUpdate.objects.count())")).strip() == "0"
     assert search_count(base, "okapi") == 1
+
+
+EDITS_DURING_REBUILDS = 400
+REBUILDS_DURING_EDITS = 3
+
+
+def test_edits_saved_while_rebuilds_swap_are_never_lost(archive_env):
+    # Many one-paragraph statements, each edited once by one of several writers: a lost edit is not
+    # healed by a later one.
+    django_shell(archive_env, (
+        "from archive.models import Document, Paragraph\n"
+        "first = Document.objects.first()\n"
+        "Paragraph.objects.bulk_create(Paragraph(document=first, position=100 + i, anchor=f'x{i}', "
+        "text=f'Filler paragraph {i} about regional cooperation and maritime security.') for i in range(3000))\n"
+        "documents = Document.objects.bulk_create(Document(meeting=first.meeting, title=f'Note {i}', kind='Note', "
+        f"slug=f'note-{{i}}') for i in range({EDITS_DURING_REBUILDS}))\n"
+        "Paragraph.objects.bulk_create(Paragraph(document=d, position=1, anchor='p1', text='Unedited.') "
+        "for d in documents)\n"))
+    manage(archive_env, "check_index", "--rebuild")
+    editors = [subprocess.Popen([PYTHON, "manage.py", "shell", "--no-imports", "-c", (
+        "from archive.models import Paragraph\n"
+        f"for paragraph in Paragraph.objects.filter(document__kind='Note')[{number}::{WRITERS}]:\n"
+        "    paragraph.text = f'Marker okapi{paragraph.pk}q in this paragraph.'\n"
+        "    paragraph.save()\n")], cwd=ROOT, env=archive_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        for number in range(WRITERS)]
+    rebuilds = 0
+    while rebuilds < REBUILDS_DURING_EDITS and any(editor.poll() is None for editor in editors):
+        manage(archive_env, "check_index", "--rebuild")
+        rebuilds += 1
+    for editor in editors:
+        assert editor.wait(timeout=300) == 0, editor.stdout.read()
+    lost = json.loads(django_shell(archive_env, (
+        "import json\n"
+        "from archive.models import Paragraph\n"
+        "from archive.search.query import run_search\n"
+        "lost = [p.text for p in Paragraph.objects.filter(document__kind='Note')\n"
+        "        if run_search(p.text.split()[1], {}, 'relevance', 1, 5).count != 1]\n"
+        "print(json.dumps(lost))\n")).splitlines()[-1])
+    print(f"Edits during {rebuilds} rebuilds: {EDITS_DURING_REBUILDS} tried, {len(lost)} lost")
+    assert rebuilds >= 2 and not lost
+    assert "matches the database" in manage(archive_env, "check_index").stdout

@@ -53,7 +53,7 @@ from . import highlight as highlighting
 from .bitmaps import Bitmaps, BitmapSet, SegmentCache, docnums_of
 
 WRITER_TIMEOUT_SECONDS = 60
-SCHEMA_VERSION = "10"  # bump when the schema or analysis changes: check_index then rebuilds
+SCHEMA_VERSION = "11"  # bump when the schema or analysis changes: check_index then rebuilds
 STEM_MARK = "~"
 PAIR_MARK = "^"
 # Words so frequent that a phrase made of them would have to check word positions in most paragraphs.
@@ -538,9 +538,10 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
         return self.current_searcher().doc_count()
 
     def indexed_paragraphs(self):
-        """{paragraph id: document id} for everything in the index."""
+        """{paragraph id: (document id, content checksum)} for everything in the index."""
         searcher = self.current_searcher()
-        return {int(fields[DJANGO_ID]): int(fields["document_id"]) for fields in searcher.all_stored_fields()}
+        return {int(fields[DJANGO_ID]): (int(fields["document_id"]), fields.get("checksum"))
+                for fields in searcher.all_stored_fields()}
 
     def parse(self, query_string):
         if not self.setup_complete:

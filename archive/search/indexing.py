@@ -18,7 +18,6 @@ import os
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max
 from django.db.models.signals import post_delete, post_save
 from haystack import connections
 from haystack.signals import BaseSignalProcessor
@@ -116,10 +115,12 @@ def rebuild_index(progress=None):
 
     backend = get_backend()
     search_index = paragraph_index()
-    with open(rebuild_marker(backend), "w") as handle:
+    marker = rebuild_marker(backend)
+    with open(marker, "w") as handle:
         json.dump({"pid": os.getpid()}, handle)
     try:
-        started_after = PendingIndexUpdate.objects.aggregate(last=Max("pk"))["last"] or 0
+        # Changes queued so far are committed, so the database read below holds them.
+        covered = set(PendingIndexUpdate.objects.values_list("pk", flat=True))
         index, folder = backend.new_build()
         paragraphs = search_index.index_queryset()
         count = paragraphs.count()
@@ -137,18 +138,30 @@ def rebuild_index(progress=None):
             raise
         writer.commit()
         with index_lock(backend.path):
-            # Changes saved while the new index was being built.
-            later = PendingIndexUpdate.objects.filter(pk__gt=started_after)
-            document_ids = set(later.values_list("document_id", flat=True))
+            # Changes queued while the new index was being built, read once: a change committed
+            # after this read stays queued for the next `process_pending`.
+            later = [(pk, document_id) for pk, document_id in PendingIndexUpdate.objects.values_list("pk", "document_id")
+                     if pk not in covered]
+            document_ids = {document_id for _, document_id in later}
             if document_ids:
                 with backend.writer(index) as late_writer:
                     backend.write_documents(late_writer, search_index, document_ids,
                                             search_index.index_queryset().filter(document_id__in=document_ids))
             backend.swap_in(folder)
-            PendingIndexUpdate.objects.filter(pk__lte=later.aggregate(last=Max("pk"))["last"] or started_after).delete()
+            delete_queue_rows(covered | {pk for pk, _ in later})
+            os.unlink(marker)  # under the lock: later runs of `process_pending` delete what they apply
     finally:
-        os.unlink(rebuild_marker(backend))
+        if os.path.exists(marker):
+            os.unlink(marker)
     return count
+
+
+def delete_queue_rows(pks):
+    from ..models import PendingIndexUpdate
+
+    pks = sorted(pks)
+    for start in range(0, len(pks), 500):
+        PendingIndexUpdate.objects.filter(pk__in=pks[start:start + 500]).delete()
 
 
 class QueuedSignalProcessor(BaseSignalProcessor):
