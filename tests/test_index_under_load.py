@@ -270,3 +270,52 @@ def test_edits_saved_while_rebuilds_swap_are_never_lost(archive_env):
     print(f"Edits during {rebuilds} rebuilds: {EDITS_DURING_REBUILDS} tried, {len(lost)} lost")
     assert rebuilds >= 2 and not lost
     assert "matches the database" in manage(archive_env, "check_index").stdout
+
+
+def children_of(pid):
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended meanwhile
+            continue
+        if int(fields[1]) == pid:
+            children.append(int(stat.parent.name))
+    return children
+
+
+def alive(pid):
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_a_killed_rebuild_takes_its_indexing_processes_with_it_and_check_index_cleans_up(archive_env):
+    django_shell(archive_env, (
+        "from archive.models import Document, Paragraph\n"
+        "document = Document.objects.first()\n"
+        "Paragraph.objects.bulk_create(Paragraph(document=document, position=100 + i, anchor=f'x{i}', "
+        "text=f'Filler paragraph {i} about regional cooperation and maritime security.') for i in range(6000))\n"))
+    rebuild = subprocess.Popen([PYTHON, "manage.py", "check_index", "--rebuild"], cwd=ROOT, env=archive_env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while len(children_of(rebuild.pid)) < min(2, os.cpu_count()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    children = children_of(rebuild.pid)
+    assert children, "the rebuild started no indexing process"
+    rebuild.kill()  # the rebuild alone, as the OOM killer would
+    rebuild.wait(timeout=30)
+    deadline = time.monotonic() + 10
+    while any(alive(child) for child in children) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    print(f"Indexing processes of the killed rebuild: {len(children)} started, "
+          f"{sum(alive(child) for child in children)} left running")
+    assert not any(alive(child) for child in children)
+    data_dir = Path(archive_env["ARCHIVE_DATA_DIR"])
+    assert len(list(data_dir.glob("whoosh_index-build-*"))) == 1  # beside the live index
+    output = manage(archive_env, "check_index").stdout
+    assert "Removed what an interrupted rebuild left: whoosh_index-build-" in output
+    assert "whoosh_index.rebuilding" in output
+    assert not list(data_dir.glob("whoosh_index-build-*")) and not (data_dir / "whoosh_index.rebuilding").exists()
+    assert "Removed" not in manage(archive_env, "check_index").stdout

@@ -441,14 +441,19 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
         if not self.setup_complete:
             self.setup()
         parent, base = os.path.split(os.path.abspath(self.path))
-        for name in os.listdir(parent):  # folders left by an interrupted rebuild
-            stale = os.path.join(parent, name)
-            if name.startswith(f"{base}-build-") and stale != os.path.realpath(self.path):
-                shutil.rmtree(stale, ignore_errors=True)
         folder = os.path.join(parent, f"{base}-build-{time.strftime('%Y%m%d%H%M%S')}-{os.getpid()}")
         os.makedirs(folder)
         self.mark_schema_version(folder)
         return FileStorage(folder).create_index(self.schema), folder
+
+    def unused_builds(self, keep_pid=None):
+        """Index folders beside the live one that no search reads: left by a killed rebuild, or by
+        one killed just after its swap. A running rebuild's folder (`keep_pid`'s) is not among them."""
+        parent, base = os.path.split(os.path.abspath(self.path))
+        live = os.path.realpath(self.path)
+        return [os.path.join(parent, name) for name in sorted(os.listdir(parent))
+                if name.startswith(f"{base}-build-") and os.path.join(parent, name) != live
+                and not (keep_pid and name.endswith(f"-{keep_pid}"))]
 
     def swap_in(self, folder):
         """Make `folder` the live index in one atomic rename; searches in flight keep their files."""

@@ -11,10 +11,14 @@ A full rebuild writes a new index beside the live one without holding the lock, 
 the lock, replays every change recorded since it started and swaps the new index in.
 """
 
+import ctypes
 import functools
 import json
 import logging
 import os
+import shutil
+import signal
+from multiprocessing.util import register_after_fork
 
 from django.conf import settings
 from django.db import transaction
@@ -26,6 +30,7 @@ from .backend import index_lock, writer_options
 
 log = logging.getLogger(__name__)
 REBUILD_PROCESSES = 2
+PR_SET_PDEATHSIG = 1  # Linux's prctl option: the signal a process gets when its parent dies
 
 
 def get_backend():
@@ -53,15 +58,36 @@ def rebuild_marker(backend):
     return f"{backend.path}.rebuilding"
 
 
-def rebuild_running(backend):
-    """Whether a rebuild (in any process) still needs the applied queue rows to replay."""
+def running_rebuild(backend):
+    """The process id of a rebuild that is still running (in any process), or None."""
     try:
         with open(rebuild_marker(backend)) as handle:
             pid = json.load(handle)["pid"]
         os.kill(pid, 0)
-        return True
+        return pid
     except (OSError, ValueError, KeyError):
-        return False
+        return None
+
+
+def remove_leftovers(backend):
+    """Remove what a killed rebuild left (its unfinished index folder, its marker); returns their names."""
+    pid = running_rebuild(backend)
+    leftovers = backend.unused_builds(keep_pid=pid)
+    for folder in leftovers:
+        shutil.rmtree(folder, ignore_errors=True)
+    marker = rebuild_marker(backend)
+    if pid is None and os.path.exists(marker):
+        os.unlink(marker)
+        leftovers.append(marker)
+    return [os.path.basename(path) for path in leftovers]
+
+
+def die_with_parent(parent_pid, _writer):
+    """Run in each indexing process of a rebuild as it starts: the kernel kills it when the rebuild
+    dies, so a killed rebuild leaves no indexing process behind."""
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent_pid:  # the rebuild died before the line above
+        os._exit(1)
 
 
 def process_pending():
@@ -80,7 +106,7 @@ def process_pending():
         paragraphs = search_index.index_queryset().filter(document_id__in=document_ids)
         backend.replace_documents(search_index, document_ids, paragraphs)
         applied = PendingIndexUpdate.objects.filter(pk__lte=max(pk for pk, _ in pending))
-        if rebuild_running(backend):
+        if running_rebuild(backend):
             applied.filter(pk__in=[pk for pk, _ in pending]).update(applied=True)
         else:
             applied.filter(applied=True).delete()
@@ -115,6 +141,7 @@ def rebuild_index(progress=None):
 
     backend = get_backend()
     search_index = paragraph_index()
+    remove_leftovers(backend)
     marker = rebuild_marker(backend)
     with open(marker, "w") as handle:
         json.dump({"pid": os.getpid()}, handle)
@@ -128,6 +155,7 @@ def rebuild_index(progress=None):
         # One indexing process per core, each writing a segment of its own.
         writer = index.writer(procs=min(REBUILD_PROCESSES, os.cpu_count() or 1), limitmb=settings.ARCHIVE_INDEX_BUILD_MB,
                               multisegment=True, **writer_options())
+        register_after_fork(writer, functools.partial(die_with_parent, os.getpid()))
         try:
             for paragraph in progress(rows, count) if progress else rows:
                 fields = backend.prepare(search_index, paragraph)

@@ -3,7 +3,9 @@ from haystack.constants import DJANGO_ID
 from tqdm import tqdm
 
 from archive.models import Paragraph
-from archive.search.indexing import enqueue_documents, get_backend, paragraph_index, process_pending, rebuild_index
+from archive.search.indexing import (
+    enqueue_documents, get_backend, paragraph_index, process_pending, rebuild_index, remove_leftovers,
+)
 
 
 class Command(BaseCommand):
@@ -15,6 +17,9 @@ class Command(BaseCommand):
 
     def handle(self, rebuild=False, **options):
         backend = get_backend()
+        leftovers = remove_leftovers(backend)
+        if leftovers:
+            self.stdout.write(f"Removed what an interrupted rebuild left: {', '.join(leftovers)}.")
         outdated = not backend.schema_is_current()
         if rebuild or outdated or (backend.document_count() == 0 and Paragraph.objects.exists()):
             if outdated and not rebuild:
