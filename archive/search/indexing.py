@@ -8,7 +8,9 @@ one commit, and only then marks the rows applied. A failed or interrupted run le
 rows in place for the next one, so no update or delete is ever dropped.
 
 A full rebuild writes a new index beside the live one without holding the lock, then, under
-the lock, replays every change recorded since it started and swaps the new index in.
+the lock, replays every change recorded since it started and swaps the new index in. It deletes
+only the queue rows it covered: one committed during its last step stays for `process_pending`.
+A change whose process died before applying it is applied by the next search or worker start.
 """
 
 import ctypes
