@@ -14,7 +14,7 @@ from .ingest.metadata import KINDS
 from .ingest.save import (
     Original, find_duplicate, find_existing_meeting, read_original, reparse, save_statement, series_catalogue,
 )
-from .models import Document, DocumentSource, Meeting, MeetingSeries, Paragraph
+from .models import AliasGroup, Document, DocumentSource, Meeting, MeetingSeries, Paragraph, Topic
 
 STORED_ORIGINAL = re.compile(r"^originals/[0-9a-f]{2}/[0-9a-f]{64}(\.\w{1,9})?$")
 # How a field's provenance (Document.extraction) reads to an admin, where the bare value would not do.
@@ -138,7 +138,7 @@ class DocumentAdmin(admin.ModelAdmin):
             "", "<li>{}: <strong>{}</strong></li>",
             ((name, PROVENANCE_LABELS.get(value, value)) for name, value in sorted(document.extraction.items()))))
 
-    @admin.action(description="Re-parse from the stored original")
+    @admin.action(description="Re-parse from the stored original", permissions=["change"])
     def reparse_documents(self, request, queryset):
         for document in queryset:
             try:
@@ -195,6 +195,10 @@ class DocumentAdmin(admin.ModelAdmin):
                 continue
             data = form.cleaned_data
             if not data["save"]:
+                continue
+            if DocumentSource.objects.filter(name=data["name"]).exists() and not self.has_change_permission(request):
+                failures.append((data["name"], "it would replace a saved document, which needs the permission to "
+                                               "change documents"))
                 continue
             try:
                 original = Original(data["name"], read_original(data["stored_file"]), data["url"])
@@ -262,3 +266,15 @@ class ParagraphAdmin(admin.ModelAdmin):
     search_fields = ["text", "document__title"]
     raw_id_fields = ["document"]
     filter_horizontal = ["mentions"]
+
+
+@admin.register(AliasGroup)
+class AliasGroupAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "note"]
+    search_fields = ["names", "note"]
+
+
+@admin.register(Topic)
+class TopicAdmin(admin.ModelAdmin):
+    list_display = ["name"]
+    search_fields = ["name", "keywords"]

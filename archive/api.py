@@ -5,6 +5,7 @@ import csv
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
 
+from .search.indexing import search_view
 from .search.query import build_queryset, prepare_query
 from .views import parse_day, parse_filters, search_page_from
 
@@ -33,6 +34,7 @@ def hit_row(request, hit):
 
 
 @require_GET
+@search_view
 def search_json(request):
     page = search_page_from(request)
     return JsonResponse({
@@ -59,6 +61,7 @@ def search_json(request):
 
 
 @require_GET
+@search_view
 def search_csv(request):
     """Every hit of a search, up to CSV_MAX_ROWS, in the order asked for."""
     _, query, _, _ = prepare_query(request.GET.get("q", ""))

@@ -4,14 +4,17 @@ import datetime
 
 from django.contrib.syndication.views import Feed
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.utils.feedgenerator import Atom1Feed
 
+from .search.indexing import search_view
 from .search.query import build_queryset, prepare_query
 from .views import parse_filters
 
 FEED_ITEMS = 50
 
 
+@method_decorator(search_view, name="__call__")
 class SearchFeed(Feed):
     feed_type = Atom1Feed
 

@@ -254,7 +254,9 @@ class PendingIndexUpdate(models.Model):
 
     document_id = models.BigIntegerField(db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    applied = models.BooleanField(default=False, help_text="Written to the live index (kept while a rebuild runs).")
+    # Indexed: every search first asks whether anything is left to apply.
+    applied = models.BooleanField(default=False, db_index=True,
+                                  help_text="Written to the live index (kept while a rebuild runs).")
 
     class Meta:
         ordering = ["pk"]

@@ -1,3 +1,5 @@
+import hashlib
+import json
 import re
 import time
 
@@ -6,6 +8,11 @@ from haystack import indexes
 from .models import Paragraph, Topic
 
 TOPIC_CACHE_SECONDS = 2
+
+
+def content_checksum(prepared):
+    content = {name: value for name, value in prepared.items() if name != "checksum"}
+    return hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()
 
 
 class ParagraphIndex(indexes.SearchIndex, indexes.Indexable):
@@ -31,6 +38,8 @@ class ParagraphIndex(indexes.SearchIndex, indexes.Indexable):
     document_url = indexes.CharField(indexed=False)
     meeting_title = indexes.CharField(indexed=False)
     meeting_url = indexes.CharField(indexed=False)
+    # Of everything above: `check_index` compares it with the database's to find stale paragraphs.
+    checksum = indexes.CharField(indexed=False)
 
     _topics = (float("-inf"), [])
     _document_fields = (None, {})
@@ -45,6 +54,7 @@ class ParagraphIndex(indexes.SearchIndex, indexes.Indexable):
     def prepare(self, paragraph):
         prepared = super().prepare(paragraph)
         prepared.update(self.document_fields(paragraph))
+        prepared["checksum"] = content_checksum(prepared)
         return prepared
 
     def document_fields(self, paragraph):

@@ -7,7 +7,7 @@ from django.views.decorators.http import require_GET
 from haystack.query import SearchQuerySet
 
 from .models import Document, Meeting, MeetingSeries, Paragraph
-from .search.indexing import get_backend
+from .search.indexing import get_backend, search_view
 from .search.query import DEFAULT_PER_PAGE, FACETS, SORTS, parse_day, parse_filters, run_search
 
 
@@ -140,6 +140,7 @@ def facet_list(params, page):
 
 
 @require_GET
+@search_view
 def search(request):
     page = search_page_from(request) if "q" in request.GET else None
     context = {"page": page, "query": request.GET.get("q", ""), "sorts": list(SORTS)}
@@ -163,6 +164,7 @@ def search_help(request):
 
 
 @require_GET
+@search_view
 def similar_paragraphs(request, pk):
     paragraph = get_object_or_404(Paragraph.objects.select_related("document__meeting"), pk=pk)
     similar = list(SearchQuerySet().more_like_this(paragraph)[:10])

@@ -174,3 +174,148 @@ def test_search_keeps_working_through_a_rebuild_killed_half_way(archive_env, tmp
     assert len(list(data_dir.glob("whoosh_index-build-*"))) == 1  # the live one only
     assert "6000" in django_shell(archive_env, (
         "from archive.search.query import run_search\nprint(run_search('Filler', {}, 'relevance', 1, 5).count)"))
+
+
+CSV_ROUNDS = 40
+EDITS_DURING_EXPORTS = 40
+
+
+def csv_rows(base, query):
+    with urllib.request.urlopen(f"{base}/api/search.csv?q={urllib.parse.quote(query)}", timeout=120) as response:
+        return response.read().decode().count("\n") - 1  # less the header
+
+
+def test_csv_exports_finish_while_the_index_is_committed_and_swapped(archive_env, gunicorn):
+    django_shell(archive_env, (
+        "from archive.models import Document, Paragraph\n"
+        "document = Document.objects.first()\n"
+        "Paragraph.objects.bulk_create(Paragraph(document=document, position=100 + i, anchor=f'x{i}', "
+        "text=f'Filler paragraph {i} about regional cooperation and maritime security.') for i in range(6000))\n"))
+    manage(archive_env, "check_index", "--rebuild")
+    # Edits to the other statement: each is one commit of a small segment, merged with others now and then.
+    editor = subprocess.Popen([PYTHON, "manage.py", "shell", "--no-imports", "-c", (
+        "from archive.models import Document\n"
+        "paragraphs = list(Document.objects.last().paragraphs.all())\n"
+        f"for edit in range({EDITS_DURING_EXPORTS}):\n"
+        "    paragraph = paragraphs[edit % len(paragraphs)]\n"
+        "    paragraph.text = f'Filler edit {edit} of this paragraph.'\n"
+        "    paragraph.save()\n")], cwd=ROOT, env=archive_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    rebuild = subprocess.Popen([PYTHON, "manage.py", "check_index", "--rebuild"], cwd=ROOT, env=archive_env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    tried, failed = 0, []
+    while tried < CSV_ROUNDS and (tried < 3 or editor.poll() is None or rebuild.poll() is None):
+        tried += 1
+        try:
+            rows = csv_rows(gunicorn, "filler")
+            if rows != 5000:
+                failed.append(f"{rows} rows")
+        except OSError as error:  # an HTTP 500 among them
+            failed.append(repr(error))
+    assert editor.wait(timeout=300) == 0, editor.stdout.read()
+    assert rebuild.wait(timeout=300) == 0, rebuild.stdout.read()
+    print(f"CSV exports during commits and a swap: {tried} tried, {len(failed)} failed")
+    assert not failed, failed
+    assert tried >= 3
+
+
+def test_a_change_left_queued_by_a_killed_worker_is_applied_when_a_worker_starts(archive_env, request):
+    # The change and its queue row are committed, but the worker died before applying them.
+    django_shell(archive_env, (
+        "from archive.models import Paragraph, PendingIndexUpdate\n"
+        "paragraph = Paragraph.objects.first()\n"
+        "Paragraph.objects.filter(pk=paragraph.pk).update(text='Okapis were sighted near the secretariat.')\n"
+        "PendingIndexUpdate.objects.create(document_id=paragraph.document_id)\n"))
+    base = request.getfixturevalue("gunicorn")  # started, and asked for the home page only
+    assert django_shell(archive_env, (
+        "from archive.models import PendingIndexUpdate\nprint(PendingIndexUpdate.objects.count())")).strip() == "0"
+    assert search_count(base, "okapi") == 1
+
+
+EDITS_DURING_REBUILDS = 400
+REBUILDS_DURING_EDITS = 3
+
+
+def test_edits_saved_while_rebuilds_swap_are_never_lost(archive_env):
+    # Many one-paragraph statements, each edited once by one of several writers: a lost edit is not
+    # healed by a later one.
+    django_shell(archive_env, (
+        "from archive.models import Document, Paragraph\n"
+        "first = Document.objects.first()\n"
+        "Paragraph.objects.bulk_create(Paragraph(document=first, position=100 + i, anchor=f'x{i}', "
+        "text=f'Filler paragraph {i} about regional cooperation and maritime security.') for i in range(3000))\n"
+        "documents = Document.objects.bulk_create(Document(meeting=first.meeting, title=f'Note {i}', kind='Note', "
+        f"slug=f'note-{{i}}') for i in range({EDITS_DURING_REBUILDS}))\n"
+        "Paragraph.objects.bulk_create(Paragraph(document=d, position=1, anchor='p1', text='Unedited.') "
+        "for d in documents)\n"))
+    manage(archive_env, "check_index", "--rebuild")
+    editors = [subprocess.Popen([PYTHON, "manage.py", "shell", "--no-imports", "-c", (
+        "from archive.models import Paragraph\n"
+        f"for paragraph in Paragraph.objects.filter(document__kind='Note')[{number}::{WRITERS}]:\n"
+        "    paragraph.text = f'Marker okapi{paragraph.pk}q in this paragraph.'\n"
+        "    paragraph.save()\n")], cwd=ROOT, env=archive_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        for number in range(WRITERS)]
+    rebuilds = 0
+    while rebuilds < REBUILDS_DURING_EDITS and any(editor.poll() is None for editor in editors):
+        manage(archive_env, "check_index", "--rebuild")
+        rebuilds += 1
+    for editor in editors:
+        assert editor.wait(timeout=300) == 0, editor.stdout.read()
+    lost = json.loads(django_shell(archive_env, (
+        "import json\n"
+        "from archive.models import Paragraph\n"
+        "from archive.search.query import run_search\n"
+        "lost = [p.text for p in Paragraph.objects.filter(document__kind='Note')\n"
+        "        if run_search(p.text.split()[1], {}, 'relevance', 1, 5).count != 1]\n"
+        "print(json.dumps(lost))\n")).splitlines()[-1])
+    print(f"Edits during {rebuilds} rebuilds: {EDITS_DURING_REBUILDS} tried, {len(lost)} lost")
+    assert rebuilds >= 2 and not lost
+    assert "matches the database" in manage(archive_env, "check_index").stdout
+
+
+def children_of(pid):
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended meanwhile
+            continue
+        if int(fields[1]) == pid:
+            children.append(int(stat.parent.name))
+    return children
+
+
+def alive(pid):
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_a_killed_rebuild_takes_its_indexing_processes_with_it_and_check_index_cleans_up(archive_env):
+    django_shell(archive_env, (
+        "from archive.models import Document, Paragraph\n"
+        "document = Document.objects.first()\n"
+        "Paragraph.objects.bulk_create(Paragraph(document=document, position=100 + i, anchor=f'x{i}', "
+        "text=f'Filler paragraph {i} about regional cooperation and maritime security.') for i in range(6000))\n"))
+    rebuild = subprocess.Popen([PYTHON, "manage.py", "check_index", "--rebuild"], cwd=ROOT, env=archive_env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while len(children_of(rebuild.pid)) < min(2, os.cpu_count()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    children = children_of(rebuild.pid)
+    assert children, "the rebuild started no indexing process"
+    rebuild.kill()  # the rebuild alone, as the OOM killer would
+    rebuild.wait(timeout=30)
+    deadline = time.monotonic() + 10
+    while any(alive(child) for child in children) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    print(f"Indexing processes of the killed rebuild: {len(children)} started, "
+          f"{sum(alive(child) for child in children)} left running")
+    assert not any(alive(child) for child in children)
+    data_dir = Path(archive_env["ARCHIVE_DATA_DIR"])
+    assert len(list(data_dir.glob("whoosh_index-build-*"))) == 1  # beside the live index
+    output = manage(archive_env, "check_index").stdout
+    assert "Removed what an interrupted rebuild left: whoosh_index-build-" in output
+    assert "whoosh_index.rebuilding" in output
+    assert not list(data_dir.glob("whoosh_index-build-*")) and not (data_dir / "whoosh_index.rebuilding").exists()
+    assert "Removed" not in manage(archive_env, "check_index").stdout

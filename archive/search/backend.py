@@ -9,7 +9,10 @@ A subclass of haystack's Whoosh backend. What it changes, and why:
 - facet fields are whole, untokenised ID terms, so facet values are real values; counts are
   intersections of bitmaps of document numbers (archive.search.bitmaps), never rows counted in
   Python. Only the date is also a sortable column, for date order.
-- one searcher per process is kept open and reopened only when the index on disk changes.
+- one searcher per process is kept open and reopened only when the index on disk changes; a search
+  (or a whole request, see `one_searcher`) answers from one searcher even if the index is committed or
+  swapped meanwhile, and a searcher opens all its files at once, so files deleted by a merge or a swap
+  stay readable to it.
 - snippets mark exactly what matched (archive.search.highlight), sanitized.
 - spelling suggestions only when a query finds nothing, for words the index does not know.
 - every write takes one file lock (`index_lock`) and a Whoosh writer that waits, so no update
@@ -18,6 +21,7 @@ A subclass of haystack's Whoosh backend. What it changes, and why:
 """
 
 import fcntl
+import functools
 import json
 import os
 import shutil
@@ -37,7 +41,7 @@ from haystack.fields import FacetField
 from haystack.models import SearchResult
 from haystack.utils import get_identifier
 from whoosh import query as whoosh_query
-from whoosh.codec.whoosh3 import W3Codec
+from whoosh.codec.whoosh3 import W3Codec, W3PerDocReader
 from whoosh.analysis import CharsetFilter, Filter, LowercaseFilter, RegexTokenizer, StemFilter
 from whoosh.fields import DATETIME, ID as WHOOSH_ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
@@ -49,7 +53,7 @@ from . import highlight as highlighting
 from .bitmaps import Bitmaps, BitmapSet, SegmentCache, docnums_of
 
 WRITER_TIMEOUT_SECONDS = 60
-SCHEMA_VERSION = "10"  # bump when the schema or analysis changes: check_index then rebuilds
+SCHEMA_VERSION = "11"  # bump when the schema or analysis changes: check_index then rebuilds
 STEM_MARK = "~"
 PAIR_MARK = "^"
 # Words so frequent that a phrase made of them would have to check word positions in most paragraphs.
@@ -201,12 +205,35 @@ def stem_terms(fieldname, word):
     return whoosh_query.Or([whoosh_query.Term(fieldname, stemmed), whoosh_query.Term(fieldname, STEM_MARK + stemmed)])
 
 
+class ColumnsOpenedReader(W3PerDocReader):
+    """A segment's per-document columns (stored fields, field lengths, dates), all opened with the
+    segment. Whoosh opens them on first use, but a commit that merges the segment away, or a rebuild
+    swapped in, deletes its files while a searcher may still be answering a request from it."""
+
+    def __init__(self, storage, segment):
+        super().__init__(storage, segment)
+        prefix = segment.make_filename(".")
+        for name in segment.list_files(storage):  # MAIN_<segment>.<field>.col
+            if name.endswith(W3Codec.COLUMN_EXT):
+                fieldname = name[len(prefix):-len(W3Codec.COLUMN_EXT)]
+                self._colfiles[fieldname] = self._get_column_file(fieldname)
+        if "_stored" not in self._colfiles and self._doccount:
+            # Deleted just before they could be opened: Whoosh opens the index again on an IOError.
+            raise FileNotFoundError(f"the columns of segment {segment.segment_id()} are gone")
+
+    def has_column(self, fieldname):
+        return fieldname in self._colfiles
+
+
 class ArchiveCodec(W3Codec):
     """Whoosh's own codec without per-block field-length statistics: looking up every posting's
     field length was a seventh of a rebuild. Whoosh's scorer then bounds a block's score from its
     weights alone, which is looser but still safe; our own ranking reads the real lengths."""
 
     length_stats = False
+
+    def per_document_reader(self, storage, segment):
+        return ColumnsOpenedReader(storage, segment)
 
 
 def writer_options():
@@ -266,6 +293,15 @@ class ExactPhrasePlugin(PhrasePlugin):
             return ExactPhrasePlugin.PhraseNode(match.group("text"), match.start("text"), slop)
 
 
+def on_one_searcher(method):
+    """A backend method that reads the index more than once: all its reads see one searcher."""
+    @functools.wraps(method)
+    def pinned(self, *args, **kwargs):
+        with self.one_searcher():
+            return method(self, *args, **kwargs)
+    return pinned
+
+
 class ArchiveWhooshBackend(WhooshSearchBackend):
     def __init__(self, connection_alias, **connection_options):
         super().__init__(connection_alias, **connection_options)
@@ -276,6 +312,7 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
         self._bitmaps = None
         self._date_order = {}
         self._segment_cache = SegmentCache()
+        self._pins = 0
 
     # Schema and parser
 
@@ -404,14 +441,19 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
         if not self.setup_complete:
             self.setup()
         parent, base = os.path.split(os.path.abspath(self.path))
-        for name in os.listdir(parent):  # folders left by an interrupted rebuild
-            stale = os.path.join(parent, name)
-            if name.startswith(f"{base}-build-") and stale != os.path.realpath(self.path):
-                shutil.rmtree(stale, ignore_errors=True)
         folder = os.path.join(parent, f"{base}-build-{time.strftime('%Y%m%d%H%M%S')}-{os.getpid()}")
         os.makedirs(folder)
         self.mark_schema_version(folder)
         return FileStorage(folder).create_index(self.schema), folder
+
+    def unused_builds(self, keep_pid=None):
+        """Index folders beside the live one that no search reads: left by a killed rebuild, or by
+        one killed just after its swap. A running rebuild's folder (`keep_pid`'s) is not among them."""
+        parent, base = os.path.split(os.path.abspath(self.path))
+        live = os.path.realpath(self.path)
+        return [os.path.join(parent, name) for name in sorted(os.listdir(parent))
+                if name.startswith(f"{base}-build-") and os.path.join(parent, name) != live
+                and not (keep_pid and name.endswith(f"-{keep_pid}"))]
 
     def swap_in(self, folder):
         """Make `folder` the live index in one atomic rename; searches in flight keep their files."""
@@ -454,8 +496,11 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
         """The process's long-lived searcher, refreshed when the index on disk has changed.
 
         A refresh keeps the readers (and cached bitmaps) of segments that did not change; a
-        rebuild swapped in under the same path is opened afresh.
+        rebuild swapped in under the same path is opened afresh. Inside `one_searcher` it is
+        neither refreshed nor closed.
         """
+        if self._pins and self._searcher is not None:
+            return self._searcher
         if not self.setup_complete:
             self.setup()
         signature = self._index_signature()
@@ -476,6 +521,18 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
             self._searcher_signature = signature
         return self._searcher
 
+    @contextmanager
+    def one_searcher(self):
+        """Every search inside answers from the searcher current when it began: a commit or a swap
+        meanwhile is seen by the next search after it, and the searcher is not closed under it.
+        (Each thread has its own backend, so a searcher is only ever used by one request.)"""
+        self.current_searcher()
+        self._pins += 1
+        try:
+            yield
+        finally:
+            self._pins -= 1
+
     def bitmaps(self):
         searcher = self.current_searcher()
         if self._bitmaps is None:
@@ -486,9 +543,10 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
         return self.current_searcher().doc_count()
 
     def indexed_paragraphs(self):
-        """{paragraph id: document id} for everything in the index."""
+        """{paragraph id: (document id, content checksum)} for everything in the index."""
         searcher = self.current_searcher()
-        return {int(fields[DJANGO_ID]): int(fields["document_id"]) for fields in searcher.all_stored_fields()}
+        return {int(fields[DJANGO_ID]): (int(fields["document_id"]), fields.get("checksum"))
+                for fields in searcher.all_stored_fields()}
 
     def parse(self, query_string):
         if not self.setup_complete:
@@ -617,6 +675,7 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
             counts[field] = sorted(((v, c) for v, c in values if c), key=lambda item: (-item[1], item[0]))
         return counts
 
+    @on_one_searcher
     def search(self, query_string, sort_by=None, start_offset=0, end_offset=None, fields="",
                highlight=False, facets=None, narrow_queries=None, spelling_query=None,
                result_class=None, **kwargs):
@@ -669,6 +728,7 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
     def spans(self, text, spec):
         return highlighting.matched_spans(text, spec, self.schema[EXACT_FIELD].analyzer, stem_word)
 
+    @on_one_searcher
     def highlight_whole(self, text, query_string):
         """The whole text, sanitized, with what `query_string` matched `<mark>`ed."""
         query = self.parse(query_string) if query_string else None
@@ -677,6 +737,7 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
         spec = highlighting.match_spec(query, self.current_searcher().reader())
         return highlighting.whole(text, self.spans(text, spec))
 
+    @on_one_searcher
     def more_like_this(self, model_instance, additional_query_string=None, start_offset=0, end_offset=None,
                        models=None, limit_to_registered_models=None, result_class=None, **kwargs):
         """Paragraphs of other documents that share this one's key terms, most similar first."""

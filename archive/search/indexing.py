@@ -8,16 +8,22 @@ one commit, and only then marks the rows applied. A failed or interrupted run le
 rows in place for the next one, so no update or delete is ever dropped.
 
 A full rebuild writes a new index beside the live one without holding the lock, then, under
-the lock, replays every change recorded since it started and swaps the new index in.
+the lock, replays every change recorded since it started and swaps the new index in. It deletes
+only the queue rows it covered: one committed during its last step stays for `process_pending`.
+A change whose process died before applying it is applied by the next search or worker start.
 """
 
+import ctypes
+import functools
 import json
 import logging
 import os
+import shutil
+import signal
+from multiprocessing.util import register_after_fork
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max
 from django.db.models.signals import post_delete, post_save
 from haystack import connections
 from haystack.signals import BaseSignalProcessor
@@ -26,6 +32,7 @@ from .backend import index_lock, writer_options
 
 log = logging.getLogger(__name__)
 REBUILD_PROCESSES = 2
+PR_SET_PDEATHSIG = 1  # Linux's prctl option: the signal a process gets when its parent dies
 
 
 def get_backend():
@@ -53,15 +60,36 @@ def rebuild_marker(backend):
     return f"{backend.path}.rebuilding"
 
 
-def rebuild_running(backend):
-    """Whether a rebuild (in any process) still needs the applied queue rows to replay."""
+def running_rebuild(backend):
+    """The process id of a rebuild that is still running (in any process), or None."""
     try:
         with open(rebuild_marker(backend)) as handle:
             pid = json.load(handle)["pid"]
         os.kill(pid, 0)
-        return True
+        return pid
     except (OSError, ValueError, KeyError):
-        return False
+        return None
+
+
+def remove_leftovers(backend):
+    """Remove what a killed rebuild left (its unfinished index folder, its marker); returns their names."""
+    pid = running_rebuild(backend)
+    leftovers = backend.unused_builds(keep_pid=pid)
+    for folder in leftovers:
+        shutil.rmtree(folder, ignore_errors=True)
+    marker = rebuild_marker(backend)
+    if pid is None and os.path.exists(marker):
+        os.unlink(marker)
+        leftovers.append(marker)
+    return [os.path.basename(path) for path in leftovers]
+
+
+def die_with_parent(parent_pid, _writer):
+    """Run in each indexing process of a rebuild as it starts: the kernel kills it when the rebuild
+    dies, so a killed rebuild leaves no indexing process behind."""
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent_pid:  # the rebuild died before the line above
+        os._exit(1)
 
 
 def process_pending():
@@ -80,12 +108,25 @@ def process_pending():
         paragraphs = search_index.index_queryset().filter(document_id__in=document_ids)
         backend.replace_documents(search_index, document_ids, paragraphs)
         applied = PendingIndexUpdate.objects.filter(pk__lte=max(pk for pk, _ in pending))
-        if rebuild_running(backend):
+        if running_rebuild(backend):
             applied.filter(pk__in=[pk for pk, _ in pending]).update(applied=True)
         else:
             applied.filter(applied=True).delete()
             PendingIndexUpdate.objects.filter(pk__in=[pk for pk, _ in pending]).delete()
     return len(document_ids)
+
+
+def search_view(view):
+    """A view that searches. It first applies any change still queued (a worker killed between its
+    commit and its index update leaves one; when there is none this costs one indexed query). Then
+    all its searches answer from one searcher, so a CSV export read in chunks is one consistent list
+    even when the index is committed or swapped meanwhile."""
+    @functools.wraps(view)
+    def searching(request, *args, **kwargs):
+        process_pending_quietly()
+        with get_backend().one_searcher():
+            return view(request, *args, **kwargs)
+    return searching
 
 
 def process_pending_quietly():
@@ -102,10 +143,13 @@ def rebuild_index(progress=None):
 
     backend = get_backend()
     search_index = paragraph_index()
-    with open(rebuild_marker(backend), "w") as handle:
+    remove_leftovers(backend)
+    marker = rebuild_marker(backend)
+    with open(marker, "w") as handle:
         json.dump({"pid": os.getpid()}, handle)
     try:
-        started_after = PendingIndexUpdate.objects.aggregate(last=Max("pk"))["last"] or 0
+        # Changes queued so far are committed, so the database read below holds them.
+        covered = set(PendingIndexUpdate.objects.values_list("pk", flat=True))
         index, folder = backend.new_build()
         paragraphs = search_index.index_queryset()
         count = paragraphs.count()
@@ -113,6 +157,7 @@ def rebuild_index(progress=None):
         # One indexing process per core, each writing a segment of its own.
         writer = index.writer(procs=min(REBUILD_PROCESSES, os.cpu_count() or 1), limitmb=settings.ARCHIVE_INDEX_BUILD_MB,
                               multisegment=True, **writer_options())
+        register_after_fork(writer, functools.partial(die_with_parent, os.getpid()))
         try:
             for paragraph in progress(rows, count) if progress else rows:
                 fields = backend.prepare(search_index, paragraph)
@@ -123,18 +168,30 @@ def rebuild_index(progress=None):
             raise
         writer.commit()
         with index_lock(backend.path):
-            # Changes saved while the new index was being built.
-            later = PendingIndexUpdate.objects.filter(pk__gt=started_after)
-            document_ids = set(later.values_list("document_id", flat=True))
+            # Changes queued while the new index was being built, read once: a change committed
+            # after this read stays queued for the next `process_pending`.
+            later = [(pk, document_id) for pk, document_id in PendingIndexUpdate.objects.values_list("pk", "document_id")
+                     if pk not in covered]
+            document_ids = {document_id for _, document_id in later}
             if document_ids:
                 with backend.writer(index) as late_writer:
                     backend.write_documents(late_writer, search_index, document_ids,
                                             search_index.index_queryset().filter(document_id__in=document_ids))
             backend.swap_in(folder)
-            PendingIndexUpdate.objects.filter(pk__lte=later.aggregate(last=Max("pk"))["last"] or started_after).delete()
+            delete_queue_rows(covered | {pk for pk, _ in later})
+            os.unlink(marker)  # under the lock: later runs of `process_pending` delete what they apply
     finally:
-        os.unlink(rebuild_marker(backend))
+        if os.path.exists(marker):
+            os.unlink(marker)
     return count
+
+
+def delete_queue_rows(pks):
+    from ..models import PendingIndexUpdate
+
+    pks = sorted(pks)
+    for start in range(0, len(pks), 500):
+        PendingIndexUpdate.objects.filter(pk__in=pks[start:start + 500]).delete()
 
 
 class QueuedSignalProcessor(BaseSignalProcessor):

@@ -1,18 +1,25 @@
 from django.core.management.base import BaseCommand
+from haystack.constants import DJANGO_ID
 from tqdm import tqdm
 
 from archive.models import Paragraph
-from archive.search.indexing import enqueue_documents, get_backend, process_pending, rebuild_index
+from archive.search.indexing import (
+    enqueue_documents, get_backend, paragraph_index, process_pending, rebuild_index, remove_leftovers,
+)
 
 
 class Command(BaseCommand):
-    help = "Compare the search index with the database and repair any difference (or rebuild it all)."
+    help = ("Compare the search index with the database, paragraph by paragraph and content by content, and repair "
+            "any difference (or rebuild it all).")
 
     def add_arguments(self, parser):
         parser.add_argument("--rebuild", action="store_true", help="Rebuild the whole index from the database")
 
     def handle(self, rebuild=False, **options):
         backend = get_backend()
+        leftovers = remove_leftovers(backend)
+        if leftovers:
+            self.stdout.write(f"Removed what an interrupted rebuild left: {', '.join(leftovers)}.")
         outdated = not backend.schema_is_current()
         if rebuild or outdated or (backend.document_count() == 0 and Paragraph.objects.exists()):
             if outdated and not rebuild:
@@ -23,20 +30,31 @@ class Command(BaseCommand):
         applied = process_pending()
         if applied:
             self.stdout.write(f"Applied queued index updates for {applied} documents.")
-        in_database = dict(Paragraph.objects.values_list("pk", "document_id"))
+        in_database = self.paragraphs_in_database(backend)
         in_index = backend.indexed_paragraphs()
         missing = in_database.keys() - in_index.keys()
         extra = in_index.keys() - in_database.keys()
-        if not missing and not extra:
+        changed = {pk for pk in in_database.keys() & in_index.keys() if in_database[pk] != in_index[pk]}
+        if not missing and not extra and not changed:
             self.stdout.write(f"Search index matches the database: {len(in_index)} paragraphs.")
             return
-        stale_documents = {in_database[pk] for pk in missing} | {in_index[pk] for pk in extra}
+        stale_documents = ({in_database[pk][0] for pk in missing | changed}
+                           | {in_index[pk][0] for pk in extra | changed})
         enqueue_documents(stale_documents)
         process_pending()
         self.stdout.write(
             f"Repaired the search index: {len(missing)} paragraphs added, {len(extra)} removed, "
-            f"{len(stale_documents)} documents re-indexed."
+            f"{len(changed)} updated, {len(stale_documents)} documents re-indexed."
         )
 
-    def progress(self, iterable, total):
-        return tqdm(iterable, total=total, desc="Indexing", unit="paragraph", file=self.stderr)
+    def paragraphs_in_database(self, backend):
+        """{paragraph id: (document id, checksum of what the index should hold for it)}."""
+        search_index = paragraph_index()
+        paragraphs = search_index.index_queryset()
+        prepared = (backend.prepare(search_index, paragraph)
+                    for paragraph in paragraphs.iterator(chunk_size=2000))
+        return {int(fields[DJANGO_ID]): (int(fields["document_id"]), fields["checksum"])
+                for fields in self.progress(prepared, paragraphs.count(), "Comparing")}
+
+    def progress(self, iterable, total, desc="Indexing"):
+        return tqdm(iterable, total=total, desc=desc, unit="paragraph", file=self.stderr)
