@@ -16,10 +16,10 @@ from django.conf import settings
 from django.core import serializers
 from django.db import transaction
 
-from .models import AliasGroup, Document, DocumentSource, Meeting, MeetingSeries, Paragraph, Topic
+from .models import AliasGroup, Document, DocumentSource, DocumentVersion, Meeting, MeetingSeries, Paragraph, Topic
 
 # In an order that loads: each model after those it refers to.
-MODELS = [MeetingSeries, Meeting, Document, DocumentSource, Paragraph, AliasGroup, Topic]
+MODELS = [MeetingSeries, Meeting, Document, DocumentSource, DocumentVersion, Paragraph, AliasGroup, Topic]
 DUMP = "archive.json"
 
 

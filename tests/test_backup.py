@@ -44,7 +44,7 @@ def test_a_backup_restores_every_row_and_file_into_an_empty_archive(archive_env,
     before = json.loads(django_shell(archive_env, DUMP_EVERY_ROW))
     after = json.loads(django_shell(restored, DUMP_EVERY_ROW))
     assert {row["model"] for row in before} >= {"archive.document", "archive.paragraph", "archive.documentsource",
-                                                "archive.meeting", "archive.aliasgroup", "archive.topic"}
+                                                "archive.meeting", "archive.aliasgroup", "archive.topic", "archive.documentversion"}
     assert any(row["fields"]["mentions"] for row in before if row["model"] == "archive.paragraph")
     assert after == before
     assert originals(restored) == originals(archive_env) and originals(restored)

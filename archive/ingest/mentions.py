@@ -47,6 +47,7 @@ def other_series_refs(text: str, catalogue: SeriesCatalogue, known: list[Meeting
     for match in ANY_MEETING.finditer(text):
         name = re.sub(r"s$", "", match["name"].strip())
         if NOT_A_NAME_START.match(name) or len(name.split()) < 2 or not re.search(r"[A-Z]", name.split()[0]) \
+                or re.search(r"\banniversary\b", name, re.I) or NOT_A_MEETING.match(text, match.end()) \
                 or any(ref.start < match.end() and match.start() < ref.end for ref in known):
             continue
         series = catalogue.find_all(name)
