@@ -120,6 +120,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = ARCHIVE_MAX_UPLOAD_BYTES + 1024 * 1024
 # two). What does not fit is sorted through temporary files, which makes the rebuild much slower.
 ARCHIVE_INDEX_BUILD_MB = int(os.getenv("ARCHIVE_INDEX_BUILD_MB", 768))
 
+# The time one search may spend reading the index; then it answers with what it found, and says so.
+ARCHIVE_SEARCH_SECONDS = float(os.getenv("ARCHIVE_SEARCH_SECONDS", 3))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
