@@ -5,6 +5,7 @@ import csv
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
 
+from .ratelimits import limited
 from .search.query import build_queryset, prepare_query
 from .views import parse_day, parse_filters, search_page_from
 
@@ -32,6 +33,7 @@ def hit_row(request, hit):
     }
 
 
+@limited("ARCHIVE_RATELIMIT_SEARCH")
 @require_GET
 def search_json(request):
     page = search_page_from(request)
@@ -58,6 +60,8 @@ def search_json(request):
     })
 
 
+@limited("ARCHIVE_RATELIMIT_SEARCH")
+@limited("ARCHIVE_RATELIMIT_EXPORT")
 @require_GET
 def search_csv(request):
     """Every hit of a search, up to CSV_MAX_ROWS, in the order asked for."""

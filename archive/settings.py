@@ -1,7 +1,9 @@
 """Settings for the ASEAN–ROK Archive, read from the environment with safe defaults."""
 
 import os
+import re
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -17,6 +19,16 @@ def env_bool(name, default="False"):
     if value not in ("True", "False"):
         raise ImproperlyConfigured(f"{name} must be True or False, got {value!r}")
     return value == "True"
+
+
+def env_rate(name, default):
+    """A rate limit from the environment: requests per second, minute, hour or day ("60/m"), or "off"."""
+    value = os.getenv(name, default)
+    if value == "off":
+        return None
+    if not re.fullmatch(r"\d+/\d*[smhd]", value):
+        raise ImproperlyConfigured(f"{name} must be a rate like 60/m, or off, got {value!r}")
+    return value
 
 
 def load_or_create_secret(path):
@@ -40,6 +52,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "haystack",
+    "axes",
     "archive",
 ]
 
@@ -52,6 +65,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_ratelimit.middleware.RatelimitMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
 
 ROOT_URLCONF = "archive.urls"
@@ -84,6 +99,32 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 30, "init_command": "PRAGMA journal_mode=WAL;", "transaction_mode": "IMMEDIATE",
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Shared by every gunicorn worker on the machine: the rate-limit counts live here. Its increments are not
+# atomic, so a burst can let a few requests past a limit; that is why django_ratelimit (whose check asks
+# for memcached or Redis) is not in INSTALLED_APPS.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": DATA_DIR / "cache"},
+}
+
+# Requests per client address: every form of search (page, JSON, CSV, Atom feed) counts against one
+# limit; CSV exports also against their own; admin login attempts against a third.
+ARCHIVE_RATELIMIT_SEARCH = env_rate("ARCHIVE_RATELIMIT_SEARCH", "60/m")
+ARCHIVE_RATELIMIT_EXPORT = env_rate("ARCHIVE_RATELIMIT_EXPORT", "10/m")
+ARCHIVE_RATELIMIT_LOGIN = env_rate("ARCHIVE_RATELIMIT_LOGIN", "10/m")
+# Behind a reverse proxy, the request header (as a META key) that holds the client's address alone.
+ARCHIVE_CLIENT_IP_HEADER = os.getenv("ARCHIVE_CLIENT_IP_HEADER", "REMOTE_ADDR")
+RATELIMIT_VIEW = "archive.ratelimits.too_many_requests"
+
+# django-axes: after AXES_FAILURE_LIMIT failed logins for one user name from one address, logging in
+# is refused from there for AXES_COOLOFF_TIME (a success resets the count).
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = int(os.getenv("ARCHIVE_LOGIN_FAILURE_LIMIT", 5))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.getenv("ARCHIVE_LOGIN_LOCKOUT_MINUTES", 60)))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "429.html"
+AXES_CLIENT_IP_CALLABLE = "archive.ratelimits.client_ip"
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"

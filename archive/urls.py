@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from . import api, feeds, views
+from .ratelimits import limited
 
 archive_patterns = [
     path("", views.home, name="home"),
@@ -12,12 +13,14 @@ archive_patterns = [
     path("paragraphs/<int:pk>/similar/", views.similar_paragraphs, name="similar-paragraphs"),
     path("search/", views.search, name="search"),
     path("search/help/", views.search_help, name="search-help"),
-    path("search/feed/", feeds.SearchFeed(), name="search-feed"),
+    path("search/feed/", limited("ARCHIVE_RATELIMIT_SEARCH")(feeds.SearchFeed()), name="search-feed"),
     path("api/search/", api.search_json, name="api-search"),
     path("api/search.csv", api.search_csv, name="api-search-csv"),
 ]
 
 urlpatterns = [
+    # Before the admin's own URLs, so that login attempts are rate-limited.
+    path("admin/login/", limited("ARCHIVE_RATELIMIT_LOGIN", method="POST")(admin.site.login)),
     path("admin/", admin.site.urls),
     path("", include((archive_patterns, "archive"))),
 ]

@@ -6,6 +6,7 @@ from django.views.decorators.http import require_GET
 from haystack.query import SearchQuerySet
 
 from .models import Document, Meeting, MeetingSeries, Paragraph
+from .ratelimits import limited
 from .search.indexing import get_backend
 from .search.query import DEFAULT_PER_PAGE, FACETS, SORTS, parse_day, parse_filters, run_search
 
@@ -128,6 +129,7 @@ def facet_list(params, page):
     return facets
 
 
+@limited("ARCHIVE_RATELIMIT_SEARCH")
 @require_GET
 def search(request):
     page = search_page_from(request) if "q" in request.GET else None

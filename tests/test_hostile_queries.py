@@ -103,8 +103,7 @@ def filler_code(count):
 
 @pytest.fixture
 def large_archive(tmp_path):
-    env = {**os.environ, "ARCHIVE_DATA_DIR": str(tmp_path / "data"),
-           "ARCHIVE_RATELIMIT_SEARCH": "100000/m"}
+    env = {**os.environ, "ARCHIVE_DATA_DIR": str(tmp_path / "data")}
     env.pop("DJANGO_SETTINGS_MODULE", None)
     manage(env, "migrate", "--noinput")
     manage(env, "import_statements", "seeds/")
