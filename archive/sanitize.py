@@ -15,5 +15,12 @@ def sanitize_html(markup: str, tags=frozenset({"mark"})) -> str:
 
 
 def plain_text(text: str) -> str:
-    """Text with any markup removed, for storing: tags, scripts and styles go, entities are decoded."""
-    return html.unescape(sanitize_html(text, tags=()))
+    """Text with any markup removed, for storing: tags, scripts and styles go. Entities stay as they
+    were written: `&lt;b&gt;` is those eight characters, never a tag. Removing a tag can join its
+    neighbours into a new one (`<<b>b>`), so this repeats until nothing is left to remove."""
+    while True:
+        # `&` escaped first, so the only entities `unescape` decodes are those bleach wrote.
+        cleaned = html.unescape(sanitize_html(text.replace("&", "&amp;"), tags=()))
+        if cleaned == text:
+            return cleaned
+        text = cleaned

@@ -171,7 +171,8 @@ class Bitmaps:
         result = []
         for reader, offset, key, live in self.segments:
             def compute(reader=reader):
-                return array("d", (reader.doc_field_length(d, fieldname, 1) for d in range(reader.doc_count_all())))
+                # Whoosh answers None for a document with no words in the field (it never matches a term).
+                return array("d", (reader.doc_field_length(d, fieldname, 1) or 0 for d in range(reader.doc_count_all())))
             result.append(self.cache.get((key, "lengths", fieldname), compute))
         return result
 
