@@ -5,6 +5,8 @@ import re
 
 import bleach
 
+# Control characters, lone surrogates and the two non-characters XML 1.0 refuses (so the Atom feed would).
+UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 # bleach keeps the text inside a removed element; script and style bodies must go whole.
 SCRIPT_OR_STYLE = re.compile(r"<(script|style)\b.*?(?:</\1\s*>|\Z)", re.I | re.S)
 
@@ -24,3 +26,9 @@ def plain_text(text: str) -> str:
         if cleaned == text:
             return cleaned
         text = cleaned
+
+
+def printable(text: str) -> str:
+    """Text with control characters (but tab and line breaks), lone surrogates and non-characters
+    replaced by spaces: they mean nothing in a parameter, and XML cannot hold them."""
+    return UNPRINTABLE.sub(" ", text)
