@@ -44,6 +44,19 @@ DEBUG = env_bool("DEBUG", "False")
 SECRET_KEY = os.getenv("SECRET_KEY") or load_or_create_secret(DATA_DIR / "secret_key")
 ALLOWED_HOSTS = os.getenv("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
 
+# Served over HTTPS (behind a proxy that sets X-Forwarded-Proto): secure cookies, HSTS, and plain
+# HTTP redirected. `manage.py check --deploy` is clean with HTTPS=True.
+HTTPS = env_bool("HTTPS", "False")
+if HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    CSRF_TRUSTED_ORIGINS = [f"https://{host}" for host in ALLOWED_HOSTS]
+    SECURE_HSTS_SECONDS = int(os.getenv("SECURE_HSTS_SECONDS", 365 * 24 * 3600))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
