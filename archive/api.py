@@ -6,6 +6,7 @@ from django.http import HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
 
 from .search.indexing import search_view
+from .ratelimits import limited
 from .search.query import build_queryset, prepare_query
 from .views import parse_day, parse_filters, search_page_from
 
@@ -13,6 +14,13 @@ CSV_MAX_ROWS = 5000
 CSV_CHUNK = 500
 CSV_COLUMNS = ["document_title", "document_url", "kind", "meeting", "series", "date", "paragraph_number",
                "paragraph_url", "text"]
+# A cell starting with one of these is a formula to a spreadsheet program (`=HYPERLINK(...)`).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value):
+    """A CSV cell a spreadsheet program shows as text: a leading ' keeps it from being read as a formula."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
 
 
 def hit_row(request, hit):
@@ -33,6 +41,7 @@ def hit_row(request, hit):
     }
 
 
+@limited("ARCHIVE_RATELIMIT_SEARCH")
 @require_GET
 @search_view
 def search_json(request):
@@ -60,6 +69,8 @@ def search_json(request):
     })
 
 
+@limited("ARCHIVE_RATELIMIT_SEARCH")
+@limited("ARCHIVE_RATELIMIT_EXPORT")
 @require_GET
 @search_view
 def search_csv(request):
@@ -67,6 +78,7 @@ def search_csv(request):
     _, query, _, _ = prepare_query(request.GET.get("q", ""))
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="asean-rok-archive-search.csv"'
+    response.write("\ufeff")  # the byte order mark tells spreadsheet programs the file is UTF-8
     writer = csv.DictWriter(response, fieldnames=CSV_COLUMNS, extrasaction="ignore")
     writer.writeheader()
     if not query:
@@ -76,7 +88,7 @@ def search_csv(request):
     for start in range(0, CSV_MAX_ROWS, CSV_CHUNK):
         hits = list(sqs[start:start + CSV_CHUNK])
         for hit in hits:
-            writer.writerow(hit_row(request, hit))
+            writer.writerow({name: spreadsheet_safe(value) for name, value in hit_row(request, hit).items()})
         if len(hits) < CSV_CHUNK:
             break
     return response

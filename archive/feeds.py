@@ -14,9 +14,20 @@ from .views import parse_filters
 FEED_ITEMS = 50
 
 
+class PlainTextAtom1Feed(Atom1Feed):
+    """Atom whose entry summaries are plain text (type="text"): a feed reader shows a paragraph's
+    text as it is and never runs markup from it. Django's own feed marks them type="html"."""
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, {**item, "description": None})
+        if item["description"] is not None:
+            handler.addQuickElement("summary", item["description"], {"type": "text"})
+
+
+
 @method_decorator(search_view, name="__call__")
 class SearchFeed(Feed):
-    feed_type = Atom1Feed
+    feed_type = PlainTextAtom1Feed
 
     def get_object(self, request):
         return request

@@ -5,6 +5,8 @@ import re
 
 import bleach
 
+# Control characters, lone surrogates and the two non-characters XML 1.0 refuses (so the Atom feed would).
+UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 # bleach keeps the text inside a removed element; script and style bodies must go whole.
 SCRIPT_OR_STYLE = re.compile(r"<(script|style)\b.*?(?:</\1\s*>|\Z)", re.I | re.S)
 
@@ -15,5 +17,18 @@ def sanitize_html(markup: str, tags=frozenset({"mark"})) -> str:
 
 
 def plain_text(text: str) -> str:
-    """Text with any markup removed, for storing: tags, scripts and styles go, entities are decoded."""
-    return html.unescape(sanitize_html(text, tags=()))
+    """Text with any markup removed, for storing: tags, scripts and styles go. Entities stay as they
+    were written: `&lt;b&gt;` is those eight characters, never a tag. Removing a tag can join its
+    neighbours into a new one (`<<b>b>`), so this repeats until nothing is left to remove."""
+    while True:
+        # `&` escaped first, so the only entities `unescape` decodes are those bleach wrote.
+        cleaned = html.unescape(sanitize_html(text.replace("&", "&amp;"), tags=()))
+        if cleaned == text:
+            return cleaned
+        text = cleaned
+
+
+def printable(text: str) -> str:
+    """Text with control characters (but tab and line breaks), lone surrogates and non-characters
+    replaced by spaces: they mean nothing in a parameter, and XML cannot hold them."""
+    return UNPRINTABLE.sub(" ", text)

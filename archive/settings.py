@@ -1,10 +1,13 @@
 """Settings for the ASEAN–ROK Archive, read from the environment with safe defaults."""
 
 import os
+import re
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -19,6 +22,16 @@ def env_bool(name, default="False"):
     return value == "True"
 
 
+def env_rate(name, default):
+    """A rate limit from the environment: requests per second, minute, hour or day ("60/m"), or "off"."""
+    value = os.getenv(name, default)
+    if value == "off":
+        return None
+    if not re.fullmatch(r"\d+/\d*[smhd]", value):
+        raise ImproperlyConfigured(f"{name} must be a rate like 60/m, or off, got {value!r}")
+    return value
+
+
 def load_or_create_secret(path):
     """Keep one random key per data folder, so sessions survive a restart."""
     if not path.exists():
@@ -31,6 +44,19 @@ DEBUG = env_bool("DEBUG", "False")
 SECRET_KEY = os.getenv("SECRET_KEY") or load_or_create_secret(DATA_DIR / "secret_key")
 ALLOWED_HOSTS = os.getenv("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
 
+# Served over HTTPS (behind a proxy that sets X-Forwarded-Proto): secure cookies, HSTS, and plain
+# HTTP redirected. `manage.py check --deploy` is clean with HTTPS=True.
+HTTPS = env_bool("HTTPS", "False")
+if HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    CSRF_TRUSTED_ORIGINS = [f"https://{host}" for host in ALLOWED_HOSTS]
+    SECURE_HSTS_SECONDS = int(os.getenv("SECURE_HSTS_SECONDS", 365 * 24 * 3600))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -40,6 +66,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "haystack",
+    "csp",
+    "axes",
     "archive",
 ]
 
@@ -48,11 +76,35 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "archive.middleware.PrintableParametersMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_ratelimit.middleware.RatelimitMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
+
+# Scripts, styles and everything else only from this site's own files: no inline script or style
+# (the pages have none, and neither has Django's admin), no plugins, no framing.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],  # the admin's icons are data: URLs in its style sheets
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+# Security headers sent by Django's SecurityMiddleware (and XFrameOptionsMiddleware).
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
 
 ROOT_URLCONF = "archive.urls"
 WSGI_APPLICATION = "archive.wsgi.application"
@@ -84,6 +136,32 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 30, "init_command": "PRAGMA journal_mode=WAL;", "transaction_mode": "IMMEDIATE",
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Shared by every gunicorn worker on the machine: the rate-limit counts live here. Its increments are not
+# atomic, so a burst can let a few requests past a limit; that is why django_ratelimit (whose check asks
+# for memcached or Redis) is not in INSTALLED_APPS.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": DATA_DIR / "cache"},
+}
+
+# Requests per client address: every form of search (page, JSON, CSV, Atom feed) counts against one
+# limit; CSV exports also against their own; admin login attempts against a third.
+ARCHIVE_RATELIMIT_SEARCH = env_rate("ARCHIVE_RATELIMIT_SEARCH", "60/m")
+ARCHIVE_RATELIMIT_EXPORT = env_rate("ARCHIVE_RATELIMIT_EXPORT", "10/m")
+ARCHIVE_RATELIMIT_LOGIN = env_rate("ARCHIVE_RATELIMIT_LOGIN", "10/m")
+# Behind a reverse proxy, the request header (as a META key) that holds the client's address alone.
+ARCHIVE_CLIENT_IP_HEADER = os.getenv("ARCHIVE_CLIENT_IP_HEADER", "REMOTE_ADDR")
+RATELIMIT_VIEW = "archive.ratelimits.too_many_requests"
+
+# django-axes: after AXES_FAILURE_LIMIT failed logins for one user name from one address, logging in
+# is refused from there for AXES_COOLOFF_TIME (a success resets the count).
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = int(os.getenv("ARCHIVE_LOGIN_FAILURE_LIMIT", 5))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.getenv("ARCHIVE_LOGIN_LOCKOUT_MINUTES", 60)))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "429.html"
+AXES_CLIENT_IP_CALLABLE = "archive.ratelimits.client_ip"
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"
@@ -119,6 +197,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = ARCHIVE_MAX_UPLOAD_BYTES + 1024 * 1024
 # Memory for sorting postings, per indexing process of a full rebuild (there is one per core, up to
 # two). What does not fit is sorted through temporary files, which makes the rebuild much slower.
 ARCHIVE_INDEX_BUILD_MB = int(os.getenv("ARCHIVE_INDEX_BUILD_MB", 768))
+
+# The time one search may spend reading the index; then it answers with what it found, and says so.
+ARCHIVE_SEARCH_SECONDS = float(os.getenv("ARCHIVE_SEARCH_SECONDS", 3))
 
 LOGGING = {
     "version": 1,

@@ -1,23 +1,44 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, register_converter
 
 from . import api, feeds, views
+from .ratelimits import limited
+
+
+class YearConverter:
+    """A year a date can hold (1 to 9999): any other number is no page, not a server error."""
+
+    regex = "[1-9][0-9]{0,3}"
+    to_python = int
+    to_url = str
+
+
+class IdConverter(YearConverter):
+    """A primary key the database can hold (below 2**63)."""
+
+    regex = "[0-9]{1,18}"
+
+
+register_converter(YearConverter, "year")
+register_converter(IdConverter, "id")
 
 archive_patterns = [
     path("", views.home, name="home"),
     path("meetings/", views.meeting_list, name="meeting-list"),
-    path("meetings/<int:year>/", views.meeting_list, name="meeting-year"),
+    path("meetings/<year:year>/", views.meeting_list, name="meeting-year"),
     path("meetings/<slug:slug>/", views.meeting_detail, name="meeting-detail"),
     path("documents/<slug:slug>/", views.document_detail, name="document-detail"),
-    path("paragraphs/<int:pk>/similar/", views.similar_paragraphs, name="similar-paragraphs"),
+    path("paragraphs/<id:pk>/similar/", views.similar_paragraphs, name="similar-paragraphs"),
     path("search/", views.search, name="search"),
     path("search/help/", views.search_help, name="search-help"),
-    path("search/feed/", feeds.SearchFeed(), name="search-feed"),
+    path("search/feed/", limited("ARCHIVE_RATELIMIT_SEARCH")(feeds.SearchFeed()), name="search-feed"),
     path("api/search/", api.search_json, name="api-search"),
     path("api/search.csv", api.search_csv, name="api-search-csv"),
 ]
 
 urlpatterns = [
+    # Before the admin's own URLs, so that login attempts are rate-limited.
+    path("admin/login/", limited("ARCHIVE_RATELIMIT_LOGIN", method="POST")(admin.site.login)),
     path("admin/", admin.site.urls),
     path("", include((archive_patterns, "archive"))),
 ]

@@ -7,6 +7,7 @@ from django.views.decorators.http import require_GET
 from haystack.query import SearchQuerySet
 
 from .models import Document, Meeting, MeetingSeries, Paragraph
+from .ratelimits import limited
 from .search.indexing import get_backend, search_view
 from .search.query import DEFAULT_PER_PAGE, FACETS, SORTS, parse_day, parse_filters, run_search
 
@@ -139,6 +140,7 @@ def facet_list(params, page):
     return facets
 
 
+@limited("ARCHIVE_RATELIMIT_SEARCH")
 @require_GET
 @search_view
 def search(request):

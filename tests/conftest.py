@@ -1,4 +1,5 @@
 import io
+import os
 import tempfile
 from pathlib import Path
 
@@ -15,12 +16,20 @@ SUMMIT_SEED = "003_5f11476294925706.txt"
 DIALOGUE_SEED = "000_931a6d2c2293319e.txt"
 
 
+RATE_LIMITS = ("ARCHIVE_RATELIMIT_SEARCH", "ARCHIVE_RATELIMIT_EXPORT", "ARCHIVE_RATELIMIT_LOGIN")
+
+
 def pytest_configure(config):
-    # A real Whoosh index and the originals' store in a throwaway folder; haystack reads this dict when it
-    # first connects.
-    data_dir = Path(tempfile.mkdtemp(prefix="archive-test-"))
-    settings.HAYSTACK_CONNECTIONS["default"]["PATH"] = str(data_dir / "index")
-    settings.DATA_DIR = data_dir
+    # A real Whoosh index, cache and originals' store in a throwaway folder; haystack and Django's cache read
+    # these dicts when they are first used.
+    folder = Path(tempfile.mkdtemp(prefix="archive-test-"))
+    settings.HAYSTACK_CONNECTIONS["default"]["PATH"] = str(folder / "index")
+    settings.CACHES["default"]["LOCATION"] = str(folder / "cache")
+    settings.DATA_DIR = folder
+    # Rate limits are off, in this process and in the servers tests start, but where a test sets one.
+    for name in RATE_LIMITS:
+        os.environ[name] = "off"
+        setattr(settings, name, None)
 
 
 @pytest.fixture

@@ -15,6 +15,9 @@ A subclass of haystack's Whoosh backend. What it changes, and why:
   stay readable to it.
 - snippets mark exactly what matched (archive.search.highlight), sanitized.
 - spelling suggestions only when a query finds nothing, for words the index does not know.
+- every query's work is bounded: a wildcard needs MIN_WILDCARD_PREFIX letters before its `*` or `?`,
+  wildcards and ranges expand to at most MAX_EXPANDED_TERMS words of the index in all, and a search
+  stops reading postings after ARCHIVE_SEARCH_SECONDS; each of these is told to the user in a note.
 - every write takes one file lock (`index_lock`) and a Whoosh writer that waits, so no update
   or delete is dropped when several processes write; a full rebuild is built beside the live
   index and swapped in atomically (a symlink), so search works throughout.
@@ -24,6 +27,7 @@ import fcntl
 import functools
 import json
 import os
+import re
 import shutil
 import threading
 import time
@@ -31,7 +35,9 @@ from collections import OrderedDict
 from contextlib import contextmanager
 from datetime import datetime
 from functools import lru_cache
+from itertools import islice
 
+from django.conf import settings
 from django.utils.encoding import force_str
 from haystack.backends import BaseEngine
 from haystack.backends.whoosh_backend import WhooshSearchBackend, WhooshSearchQuery
@@ -46,11 +52,11 @@ from whoosh.analysis import CharsetFilter, Filter, LowercaseFilter, RegexTokeniz
 from whoosh.fields import DATETIME, ID as WHOOSH_ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.lang.porter2 import stem
-from whoosh.qparser import FieldAliasPlugin, PhrasePlugin, QueryParser
+from whoosh.qparser import EveryPlugin, FieldAliasPlugin, PhrasePlugin, QueryParser, WildcardPlugin
 from whoosh.support.charset import accent_map
 
 from . import highlight as highlighting
-from .bitmaps import Bitmaps, BitmapSet, SegmentCache, docnums_of
+from .bitmaps import Bitmaps, BitmapSet, SegmentCache, TimeBudget, docnums_of
 
 WRITER_TIMEOUT_SECONDS = 60
 SCHEMA_VERSION = "11"  # bump when the schema or analysis changes: check_index then rebuilds
@@ -78,6 +84,11 @@ FACET_QUERY_FIELDS = {"series_q": "series", "kind_q": "kind", "country_q": "chai
 FIELD_ALIASES = {"series_q": ["series"], "kind_q": ["kind", "type"], "country_q": ["country", "chair"]}
 DOCSET_CACHE_SIZE = 256
 MAX_SPELLING_CORRECTIONS = 3  # unknown words per query that get a "did you mean"
+# A wildcard with a shorter prefix would expand to a large part of the vocabulary (`*` to all of it).
+MIN_WILDCARD_PREFIX = 3
+MAX_EXPANDED_TERMS = 500  # words of the index that one query's wildcards and ranges may stand for, in all
+# One term per meeting date: ranges and prefixes over them are bounded by the number of meetings.
+MEETING_DATE_FIELDS = {"date", "year"}
 
 
 @lru_cache(maxsize=200_000)
@@ -302,6 +313,21 @@ def on_one_searcher(method):
     return pinned
 
 
+class StarWildcard(whoosh_query.Wildcard):
+    """A bare `*` stays a wildcard: Whoosh would make it Every, which reads every posting of the
+    field and swallows the other words of an AND. `rewrite` bounds it like any other wildcard."""
+
+    def normalize(self):
+        return self if self.text == "*" else super().normalize()
+
+
+class StarWildcardPlugin(WildcardPlugin):
+    class WildcardNode(WildcardPlugin.WildcardNode):
+        qclass = StarWildcard
+
+    nodetype = WildcardNode
+
+
 class ArchiveWhooshBackend(WhooshSearchBackend):
     def __init__(self, connection_alias, **connection_options):
         super().__init__(connection_alias, **connection_options)
@@ -348,6 +374,9 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
             self.mark_schema_version(os.path.realpath(self.path))
         parser = QueryParser(self.content_field_name, schema=self.schema)
         parser.remove_plugin_class(PhrasePlugin)
+        parser.remove_plugin_class(EveryPlugin)  # a bare `*` is a wildcard like any other, and bounded as one
+        parser.remove_plugin_class(WildcardPlugin)
+        parser.add_plugin(StarWildcardPlugin())
         parser.add_plugin(ExactPhrasePlugin())
         parser.add_plugin(FieldAliasPlugin(FIELD_ALIASES))
         self.parser = parser
@@ -548,15 +577,53 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
         return {int(fields[DJANGO_ID]): (int(fields["document_id"]), fields.get("checksum"))
                 for fields in searcher.all_stored_fields()}
 
-    def parse(self, query_string):
+    def parse(self, query_string, notes=None):
+        """The Whoosh query for a query string, rewritten (see `rewrite`); how its work was bounded
+        is added to `notes` as sentences for the user."""
         if not self.setup_complete:
             self.setup()
-        return self.rewrite(self.parser.parse(force_str(query_string)))
+        return self.rewrite(self.parser.parse(force_str(query_string)), [] if notes is None else notes)
 
-    def rewrite(self, query):
+    def rewrite(self, query, notes):
         """Parsed query -> what the index holds: plain words match every form of their stem, quoted
-        words only themselves; series:, kind: and country: become their facet values."""
+        words only themselves; series:, kind: and country: become their facet values; wildcards and
+        ranges become the words they match, within the bounds above."""
         text = self.content_field_name
+        reader = self.current_searcher().reader()
+        allowance = [MAX_EXPANDED_TERMS]  # words still allowed to wildcards and ranges of this query
+
+        def note(sentence):
+            if sentence not in notes:
+                notes.append(sentence)
+
+        def expand(node):
+            field = text if node.fieldname == EXACT_FIELD else node.fieldname
+            if isinstance(node, whoosh_query.TermRange):
+                shown = f"[{node.start or ''} TO {node.end or ''}]"
+            else:
+                shown = node.text + ("*" if isinstance(node, whoosh_query.Prefix) else "")
+                prefix = re.split(r"[*?\[]", node.text)[0]  # Whoosh's own wildcard characters
+                if len(prefix) < MIN_WILDCARD_PREFIX:
+                    rule = f"a wildcard needs at least {MIN_WILDCARD_PREFIX} letters before * or ?"
+                    if not re.search(r"\w", prefix):
+                        note(f"“{shown}” was left out: {rule}.")
+                        return whoosh_query.NullQuery
+                    note(f"“{shown}” was searched as the word “{prefix}”: {rule}.")
+                    return stem_terms(field, prefix) if field == text else whoosh_query.Term(field, prefix)
+            node = node.copy()
+            node.fieldname = field
+            words = list(islice(node.expanded_terms(reader), allowance[0] + 1))
+            if len(words) > allowance[0]:
+                if not allowance[0]:
+                    note(f"“{shown}” was left out: the search already stands for {MAX_EXPANDED_TERMS} words "
+                         "from wildcards and ranges.")
+                    return whoosh_query.NullQuery
+                note(f"“{shown}” matched more than {allowance[0]} words; only the first {allowance[0]} were searched.")
+                words = words[:allowance[0]]
+            allowance[0] -= len(words)
+            terms = [whoosh_query.Term(field, reader.schema[field].from_bytes(word), boost=node.boost)
+                     for _, word in words]
+            return whoosh_query.Or(terms)  # none: matches nothing (a NullQuery would be left out of an AND)
 
         def fix(node):
             fieldname = getattr(node, "fieldname", None)
@@ -575,9 +642,14 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
                                               node.end and node.end.replace("-", ""), node.startexcl, node.endexcl)
             if fieldname == "date" and type(node) is whoosh_query.Term:
                 return whoosh_query.Prefix("date", node.text.replace("-", ""))  # 2020, 2020-06 or a day
-            if fieldname == EXACT_FIELD and hasattr(node, "text"):  # "word*" inside quotes
-                node = node.copy()
-                node.fieldname = text
+            if isinstance(node, whoosh_query.MultiTerm) and fieldname not in MEETING_DATE_FIELDS:
+                return expand(node)
+            # What was left out (a NullQuery) leaves its AND, OR or NOT: `x *` searches x alone.
+            if isinstance(node, whoosh_query.Not) and node.query is whoosh_query.NullQuery:
+                return whoosh_query.NullQuery
+            if type(node) in (whoosh_query.And, whoosh_query.Or) and whoosh_query.NullQuery in node.subqueries:
+                kept = [child for child in node.subqueries if child is not whoosh_query.NullQuery]
+                return type(node)(kept) if kept else whoosh_query.NullQuery
             return node
 
         return query.accept(fix) if query is not None else None
@@ -589,16 +661,19 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
                   if set(words) <= {token.text for token in analyzer(value)}]
         return whoosh_query.Or([whoosh_query.Term(field, value) for value in values]) if values else whoosh_query.NullQuery
 
-    def docset(self, query) -> int:
-        """Bitmap of the documents matching `query`, cached for the life of the searcher."""
+    def docset(self, query, budget=None) -> int:
+        """Bitmap of the documents matching `query`, cached for the life of the searcher (unless the
+        time budget ran out while reading it, and it is incomplete)."""
         bitmaps = self.bitmaps()
         key = repr(query)
         if key in self._docsets:
             self._docsets.move_to_end(key)
             return self._docsets[key]
-        bits = self._docsets[key] = bitmaps.of(query)
-        if len(self._docsets) > DOCSET_CACHE_SIZE:
-            self._docsets.popitem(last=False)
+        bits = bitmaps.of(query, budget)
+        if budget is None or not budget.ran_out:
+            self._docsets[key] = bits
+            if len(self._docsets) > DOCSET_CACHE_SIZE:
+                self._docsets.popitem(last=False)
         return bits
 
     def value_sets(self, field):
@@ -680,17 +755,19 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
                highlight=False, facets=None, narrow_queries=None, spelling_query=None,
                result_class=None, **kwargs):
         facets = list(facets or ())
+        notes = []
         empty = {"results": [], "hits": 0, "facets": {"fields": {f: [] for f in facets}, "dates": {}, "queries": {}},
-                 "spelling_suggestion": None}
+                 "spelling_suggestion": None, "notes": notes}
         query_string = force_str(query_string).strip()
         if not query_string:
             return empty
-        query = self.parse(query_string)
+        query = self.parse(query_string, notes)
         if query is None or query is whoosh_query.NullQuery:
             return empty
         searcher = self.current_searcher()
         narrows = self.narrow_queries_by_field(narrow_queries)
-        matched = self.docset(query)
+        budget = TimeBudget(settings.ARCHIVE_SEARCH_SECONDS)
+        matched = self.docset(query, budget)
         filter_docs = self.filter_docs(narrows)
         hits = matched if filter_docs is None else matched & filter_docs
         start_offset = start_offset or 0
@@ -703,7 +780,7 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
                 ranking = ranking_query(query, searcher.reader())
                 terms = scoring_terms(ranking)
                 if terms is not None:
-                    best = self.bitmaps().rank(terms, hits, end_offset)
+                    best = self.bitmaps().rank(terms, hits, end_offset, budget)
                     page = [(docnum, -negative) for negative, docnum in best[start_offset:end_offset]]
                 else:
                     top = searcher.search(ranking, limit=end_offset, terms=False,
@@ -721,9 +798,12 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
         suggestion = None
         if not hits:
             suggestion = self.create_spelling_suggestion(spelling_query or query_string)
+        if budget.ran_out:
+            notes.append(f"The search took longer than {budget.seconds:g} seconds and was stopped: "
+                         "the results may be incomplete, and only partly in order of relevance.")
         return {"results": results, "hits": hits.bit_count(),
                 "facets": {"fields": self.facet_counts(matched, narrows, facets, hits), "dates": {}, "queries": {}},
-                "spelling_suggestion": suggestion}
+                "spelling_suggestion": suggestion, "notes": notes}
 
     def spans(self, text, spec):
         return highlighting.matched_spans(text, spec, self.schema[EXACT_FIELD].analyzer, stem_word)
@@ -790,6 +870,20 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
         return " ".join(words) if changed else None
 
 
+class ArchiveSearchQuery(WhooshSearchQuery):
+    """Haystack's Whoosh query, which also keeps the backend's notes on how it bounded the search."""
+
+    notes = ()
+
+    def run(self, spelling_query=None, **kwargs):
+        results = self.backend.search(self.build_query(), **{**self.build_params(spelling_query=spelling_query), **kwargs})
+        self._results = results.get("results", [])
+        self._hit_count = results.get("hits", 0)
+        self._facet_counts = self.post_process_facets(results)
+        self._spelling_suggestion = results.get("spelling_suggestion", None)
+        self.notes = results.get("notes", [])
+
+
 class ArchiveWhooshEngine(BaseEngine):
     backend = ArchiveWhooshBackend
-    query = WhooshSearchQuery
+    query = ArchiveSearchQuery

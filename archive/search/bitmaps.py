@@ -6,9 +6,11 @@ cached by segment, so after an index update only the new, small segment is read 
 """
 
 import heapq
+import time
 from bisect import bisect_left
 from array import array
 from collections import OrderedDict
+from itertools import islice
 
 from whoosh import query as whoosh_query
 from whoosh.idsets import DocIdSet
@@ -62,6 +64,20 @@ def leaf_postings(matcher):
             weights.append(matcher.weight())
             matcher.next()
     return ids, weights
+
+
+class TimeBudget:
+    """The time one search may take. Loops over terms stop when it has run out, and keep what
+    they found so far."""
+
+    def __init__(self, seconds):
+        self.seconds = seconds
+        self.deadline = time.monotonic() + seconds
+        self.ran_out = False
+
+    def spent(self):
+        self.ran_out = self.ran_out or time.monotonic() > self.deadline
+        return self.ran_out
 
 
 class BitmapSet(DocIdSet):
@@ -155,7 +171,8 @@ class Bitmaps:
         result = []
         for reader, offset, key, live in self.segments:
             def compute(reader=reader):
-                return array("d", (reader.doc_field_length(d, fieldname, 1) for d in range(reader.doc_count_all())))
+                # Whoosh answers None for a document with no words in the field (it never matches a term).
+                return array("d", (reader.doc_field_length(d, fieldname, 1) or 0 for d in range(reader.doc_count_all())))
             result.append(self.cache.get((key, "lengths", fieldname), compute))
         return result
 
@@ -169,11 +186,12 @@ class Bitmaps:
             return leaf_postings(reader.postings(fieldname, btext))
         return self.cache.get((key, "postings", fieldname, btext), compute)
 
-    def rank(self, terms, hits, limit, B=0.75, K1=1.2):
+    def rank(self, terms, hits, limit, budget=None, B=0.75, K1=1.2):
         """The `limit` best hits by BM25F, Whoosh's own formula, summed over the query's terms:
-        (docnum, score) pairs. Postings are read as arrays, which is several times faster than
+        (-score, docnum) pairs. Postings are read as arrays, which is several times faster than
         Whoosh's matchers for frequent terms; when the hits are few next to a term's postings,
-        each hit is looked up in them instead of walking them all."""
+        each hit is looked up in them instead of walking them all. When the time budget runs out,
+        the terms read so far give the scores, and hits no term scored yet fill the page."""
         searcher = self.searcher
         weighted = []  # (term, idf × boost, BM25 length terms, field lengths per segment) of the terms the index holds
         for fieldname, text, boost in terms:
@@ -191,6 +209,8 @@ class Bitmaps:
                 continue
             hit_count, hit_list, allowed = local.bit_count(), None, None
             for (fieldname, btext), idf, norm, scale, lengths_by_segment in weighted:
+                if budget is not None and budget.spent():
+                    break
                 ids, weights = self.postings(segment, fieldname, btext)
                 lengths = lengths_by_segment[number]
                 if hit_count * LOOKUP_RATIO < len(ids):
@@ -204,13 +224,17 @@ class Bitmaps:
                 for docnum, tf in matches:
                     scores[docnum + offset] = get(docnum + offset, 0.0) + idf * tf * (K1 + 1) / (
                         tf + norm + scale * lengths[docnum])
+        if budget is not None and budget.ran_out:
+            for docnum in islice(docnums_of(hits), limit):
+                scores.setdefault(docnum, 0.0)
         return heapq.nsmallest(limit, ((-score, docnum) for docnum, score in scores.items()))
 
     def generic(self, query) -> int:
         return bitmap_of(self.searcher.docs_for_query(query), self.size)
 
-    def of(self, query) -> int:
-        """The documents matching a Whoosh query."""
+    def of(self, query, budget=None) -> int:
+        """The documents matching a Whoosh query. Once the time budget has run out, the alternatives
+        of an OR not read yet are left out and phrases are checked no further."""
         if query is whoosh_query.NullQuery:
             return 0
         if type(query) is whoosh_query.Term:
@@ -221,28 +245,30 @@ class Bitmaps:
         if type(query) is whoosh_query.Or:
             bits = 0
             for child in query.subqueries:
-                bits |= self.of(child)
+                if budget is not None and budget.spent():
+                    break
+                bits |= self.of(child, budget)
             return bits
         if type(query) is whoosh_query.And:
             bits = self.all
             for child in query.subqueries:
-                bits &= self.of(child)
+                bits &= self.of(child, budget)
                 if not bits:
                     break
             return bits
         if type(query) is whoosh_query.Not:
-            return self.all & ~self.of(query.query)
+            return self.all & ~self.of(query.query, budget)
         if type(query) is whoosh_query.AndNot:
-            return self.of(query.a) & ~self.of(query.b)
+            return self.of(query.a, budget) & ~self.of(query.b, budget)
         if type(query) is whoosh_query.AndMaybe:
-            return self.of(query.a)
+            return self.of(query.a, budget)
         if type(query) is whoosh_query.Every:
             return self.all
         if isinstance(query, whoosh_query.Phrase):
-            return self.phrase(query)
+            return self.phrase(query, budget)
         return self.generic(query)
 
-    def phrase(self, query):
+    def phrase(self, query, budget=None):
         """Only documents with every word (and every indexed pair of common words) can hold the
         phrase: word positions are checked in those alone, and a two-word pair needs no check.
         Terms narrow the candidates rarest first; once the candidates are fewer than a term's
@@ -263,9 +289,9 @@ class Bitmaps:
                 return 0
         if len(words) == 1:
             return candidates
-        return self.verify_phrase(field, words, query.slop, candidates)
+        return self.verify_phrase(field, words, query.slop, candidates, budget)
 
-    def verify_phrase(self, field, words, slop, candidates):
+    def verify_phrase(self, field, words, slop, candidates, budget=None):
         """The candidates in which the words stand in order. Terms are read rarest first, and each
         one only in the posting blocks that still hold a candidate, so a common word's long list is
         mostly skipped. Where two adjacent words are indexed as a pair, the pair's short posting
@@ -273,6 +299,8 @@ class Bitmaps:
         terms = self.position_terms(words) if slop <= 1 else [(word, i) for i, word in enumerate(words)]
         found = []
         for reader, offset, key, live in self.segments:
+            if budget is not None and budget.spent():
+                break
             remaining = list(docnums_of((candidates >> offset) & live))
             if not remaining:
                 continue

@@ -188,7 +188,8 @@ def run_search(query: str, filters: dict, sort: str, page_number: int, per_page:
     except Exception:  # the parser refused the syntax: search for the words alone
         words = " ".join(re.findall(r"\w+", cleaned))
         page.notes.append("Your search could not be read as written, so its words were searched for instead.")
-        sqs, hits = facetted_page(words or "*", filters, sort, date_from, date_to, document, start, page.per_page)
+        sqs, hits = facetted_page(words, filters, sort, date_from, date_to, document, start, page.per_page)
+    page.notes.extend(sqs.query.notes)
     page.count = sqs.count()
     if page.count and not hits and page.number > 1:
         page.number = page.num_pages
