@@ -10,6 +10,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 
 from ..models import Document, DocumentSource
 from .errors import IngestError
@@ -80,15 +81,18 @@ def load_cases(folder: Path):
     return sorted(cases, key=lambda case: bool(case[1].get("duplicate_of") or case[1].get("version_of")))
 
 
-def stored_fields(document: Document) -> dict:
+def stored_fields(document: Document, version=None) -> dict:
+    """What the archive holds for a document, with the paragraphs of `version` (an earlier text) when given."""
     meeting = document.meeting
     paragraphs = list(document.paragraphs.prefetch_related("mentions__series"))
+    mentions = {(fold(m.series.name), m.ordinal, m.start_date.isoformat() if m.start_date else None)
+                for paragraph in paragraphs for m in paragraph.mentions.all()}
+    if version is not None:
+        paragraphs = [SimpleNamespace(**row) for row in version.paragraphs]
     headings = []
     for paragraph in paragraphs:
         if paragraph.heading and paragraph.heading not in headings:
             headings.append(paragraph.heading)
-    mentions = {(fold(m.series.name), m.ordinal, m.start_date.isoformat() if m.start_date else None)
-                for paragraph in paragraphs for m in paragraph.mentions.all()}
     return {
         "series": meeting.series.name, "ordinal": meeting.ordinal,
         "held": [meeting.start_date and meeting.start_date.isoformat(), meeting.end_date and meeting.end_date.isoformat()],
@@ -185,7 +189,13 @@ def evaluate_corpus(folder: Path, progress=lambda cases: cases) -> list[CaseResu
         if not imported or not expected:
             continue
         document = Document.objects.get(pk=documents_by_file[path.stem])
-        scores, shown = score(truth, stored_fields(document), documents_by_file, path.stem, copies_of)
+        # A file whose text a later version changed is compared with its own version's paragraphs.
+        own = document.versions.filter(source__name=path.name).order_by("-number").first()
+        newest = document.versions.order_by("-number").first()
+        earlier = own if own is not None and own != newest else None
+        scores, shown = score(truth, stored_fields(document, earlier), documents_by_file, path.stem, copies_of)
+        if earlier is not None:
+            scores.pop("title", None)
         if truth.get("duplicate_of"):
             scores = {key: value for key, value in scores.items() if key not in TEXT_FIELDS}
         result.scores.update(scores)

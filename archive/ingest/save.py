@@ -166,16 +166,18 @@ def shared_paragraphs(texts: list[str], others: list[str]) -> int:
 
 
 def relation(texts: list[str], stored: list[str]) -> str | None:
-    """"copy" when every paragraph of `texts` is in `stored` (the same text, or part of it, perhaps with small
-    changes), "version" when most of either is in the other, else None (another text)."""
+    """"version" when `texts` is the stored text changed (most of the stored paragraphs are in it, and it
+    adds or rewords some); "copy" when it is the same text or part of it (its paragraphs are in the stored
+    text, perhaps with small changes: a stub, a partial copy); else None (another text)."""
     if not texts or not stored:
         return None
     new_in_stored = shared_paragraphs(texts, stored)
     if new_in_stored == len(texts):
         return "copy"
-    stored_in_new = shared_paragraphs(stored, texts)
-    if new_in_stored >= SHARED_FOR_VERSION * len(texts) or stored_in_new >= SHARED_FOR_VERSION * len(stored):
+    if shared_paragraphs(stored, texts) >= SHARED_FOR_VERSION * len(stored):
         return "version"
+    if new_in_stored >= SHARED_FOR_VERSION * len(texts):
+        return "copy"
     return None
 
 

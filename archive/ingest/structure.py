@@ -50,6 +50,7 @@ HYPHEN_PREFIXES = {"self", "non", "co", "cross", "inter", "multi", "post", "pre"
                    "short", "high", "low", "mid", "people", "year", "two", "three", "five", "all", "ex"}
 ONE_PARAGRAPH_PER_LINE_MIN_LENGTH = 150
 HEADING_MAX_WORDS = 14
+HARD_WRAP_MAX = 100  # hard-wrapped text has lines no longer than this
 PREAMBLE_MIN_WORDS = 8
 CLOSING_LINE_MAX = 90
 CLOSING_LINE = re.compile(r"^(?:(?:issued|done|adopted|signed|released)\s+(?:in|at|on)\s+)?[A-Z][\w .'’-]{1,40},\s*"
@@ -166,7 +167,10 @@ def text_blocks(text: str, removed: list[str]) -> tuple[list[Block], str]:
         if line is None:  # a removed line does not separate paragraphs
             continue
         line = line.strip()
-        short_before = previous and len(previous) < wrap_width * 0.6 and not previous.endswith("-")
+        # A line much shorter than the wrap width ends its paragraph, and so does a sentence at the end of a
+        # line too long to be hard-wrapped (text saved with one paragraph per line).
+        short_before = previous and (len(previous) < wrap_width * 0.6 and not previous.endswith("-") or (
+            len(previous) > HARD_WRAP_MAX and SENTENCE_END.search(previous)))
         if not line or starts_item(line) or short_before:
             if current:
                 blocks.append(Block(normalise_spaces(current)))
