@@ -48,7 +48,7 @@ VIDEOCONFERENCE = re.compile(
     r"\b(video\s*-?\s*conferenc\w*|virtual(ly)?|online meeting|online format|video link|via video\b"
     r"|by video\b|teleconferenc\w*)", re.I)
 HELD_IN = re.compile(
-    r"\b(?:held|convened|took place|met|hosted|gathered|was opened|opened)\b[^.;]{0,60}?\b(?:in|at)\s+"
+    r"\b(?:held|convened|took place|met|hosted|gathered|was opened|opened)\b[^.;]{0,60}?\b(?:in|at|on)\s+"
     r"(?:the\s+)?(?P<city>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){0,3})(?:,\s*(?P<country>(?:the\s+)?[A-Z][\w' ]+?))?"
     r"(?=\s+(?:on|from|in|under|to|and|at|as|with|by|during)\b|[.,;)]|\s*$)")
 # " in Busan", " in Nay Pyi Taw, Myanmar": any place named after "in" or "at", checked against the gazetteer.
@@ -60,7 +60,7 @@ TITLE_LABEL = re.compile(r"^(?:\[(?:title|subject)\]|(?:title|subject)\s*[:：]|
                          r"declaration|release|summit|meeting)\b))\s*", re.I)
 # Offices and honorifics before a person's name.
 HONORIFIC = re.compile(
-    r"^(?:(?:H\.?\s?E\.?|HE|His|Her|Their|Excellency|Majesty|Royal|Highness|Mr\.?|Ms\.?|Mrs\.?|Dr\.?|Samdech"
+    r"^(?:(?:H\.?\s?E\.?|HE|His|Her|Their|Excellency|Majesty|Royal|Highness|Honou?rable|Hon\.?|Mr\.?|Ms\.?|Mrs\.?|Dr\.?|Samdech"
     r"|Akka Moha Sena Padei Techo|Moha Bovor Thipadei|Dato['’]?\s+Seri|Dato['’]?\s+Sri|Datuk|Dato['’]?|Tan Sri|Pehin"
     r"|Prof\.?|Professor|General|Gen\.?|Senior|State|Prime|Minister|President|Vice|Deputy|Foreign|Secretary"
     r"|Counsellor|Chancellor|Chairman|Chair|Sultan|Haji|King|Queen|the|of|for|Affairs|Trade|Industry|Economy"
@@ -88,7 +88,7 @@ KINDS = [
     ("Joint Media Statement", r"joint\s+media\s+statement|joint\s+press\s+statement"),
     ("Joint Vision Statement", r"joint\s+vision\s+statement"),
     ("Vision Statement", r"vision\s+statement"),
-    ("Joint Statement", r"joint\s+statement"),
+    ("Joint Statement", r"joint\s+(?:[\w'’]+\s+){0,2}?statement"),
     ("Joint Declaration", r"joint\s+declaration"),
     ("Joint Communiqué", r"joint\s+communiqu[eé]"),
     ("Declaration", r"\bdeclaration\b"),
@@ -375,7 +375,7 @@ def split_person_and_office(who: str) -> tuple[str, str]:
     for piece in pieces:
         if " of " in piece and not re.match(r"(?:H\.?\s?E|His|Her|Mr|Ms|Dr)\b", piece) and len(pieces) > 1:
             continue  # "Prime Minister of Malaysia": an office
-        if re.match(r"(the|his|her)\s+(?!majesty|excellency|royal)", piece, re.I):
+        if re.match(r"(the|his|her)\s+(?!majesty|excellency|royal|hon(?:ou?rable|\.))", piece, re.I):
             continue
         name = clean_person(piece)
         if name and len(name.split()) <= 8:
@@ -422,6 +422,7 @@ SITE_WORDS = re.compile(
     r"|institute|university|portal|upload|sign in|log ?in|register|menu|press releases|speeches|news|home|search"
     r"|briefing room|cheong wa dae)\b", re.I)
 TITLE_MAX_WORDS = 40
+KIND_LABEL = re.compile(r"^\W*(?:" + "|".join(pattern for _, pattern in KINDS) + r")\W*(?:no\.?\s*[\w/-]+)?\W*$", re.I)
 
 
 def pick_title(header: list[str], catalogue=None) -> str:
@@ -432,8 +433,10 @@ def pick_title(header: list[str], catalogue=None) -> str:
         if is_date_line(line) or line.rstrip().endswith(".") or words < 2 or words > TITLE_MAX_WORDS \
                 or PLACE_LABEL.match(line) or is_preamble_line(line):
             continue
-        score = (10 if find_kind(line) else 0) + (8 if catalogue and catalogue.find_all(normalise_series_text(line))
-                                                  else 0) - (12 if SITE_WORDS.search(line) else 0) - position * 0.1
+        kind_label_only = bool(KIND_LABEL.match(line))  # "PRESS RELEASE", "Press Release No. 305/2562"
+        score = (10 if find_kind(line) and not kind_label_only else 0) - (6 if kind_label_only else 0) + (
+            8 if catalogue and catalogue.find_all(normalise_series_text(line)) else 0) - (
+            12 if SITE_WORDS.search(line) else 0) - position * 0.1
         if best_score is None or score > best_score:
             best, best_score = line, score
     return TITLE_LABEL.sub("", best)

@@ -30,8 +30,10 @@ ARCHIVE_COUNTRY_NAMES = {
 # ASEAN members, tried before other countries when a sentence names several.
 ASEAN_CODES = ["BN", "KH", "ID", "LA", "MY", "MM", "PH", "SG", "TH", "VN", "TL"]
 # Where meetings are held that are not cities in the gazetteer (islands, resorts, districts).
-VENUES = {"Bali": "ID", "Nusa Dua": "ID", "Jeju Island": "KR", "Langkawi": "MY", "Boao": "CN", "Sentosa": "SG",
+VENUES = {"Bali": "ID", "Nusa Dua": "ID", "Jeju Island": "KR", "Jeju-do": "KR", "Langkawi": "MY", "Boao": "CN", "Sentosa": "SG",
           "Cha-am": "TH", "Nonthaburi": "TH", "Putrajaya": "MY", "Clark": "PH", "Subic": "PH", "Boracay": "PH"}
+# Venues named after the city they are in.
+VENUE_NAMES = {"Jeju Island": "Jeju", "Jeju-do": "Jeju"}
 # Cities smaller than this are not considered (the gazetteer's alternative names would match ordinary words).
 MIN_CITY_POPULATION = 15000
 MIN_ALTERNATIVE_NAME_LENGTH = 4
@@ -105,7 +107,7 @@ def city_index() -> dict[str, tuple[str, str]]:
     for city in cities:
         index[fold(city["name"])] = (city_display_name(city["name"]), city["countrycode"])
     for venue, code in VENUES.items():
-        index[fold(venue)] = (venue, code)
+        index[fold(venue)] = (VENUE_NAMES.get(venue, venue), code)
     return index
 
 

@@ -53,6 +53,7 @@ HEADING_MAX_WORDS = 14
 HARD_WRAP_MAX = 100  # hard-wrapped text has lines no longer than this
 PREAMBLE_MIN_WORDS = 8
 CLOSING_LINE_MAX = 90
+TRAILING_CHROME_MAX = 100
 CLOSING_LINE = re.compile(r"^(?:(?:issued|done|adopted|signed|released)\s+(?:in|at|on)\s+)?[A-Z][\w .'’-]{1,40},\s*"
                           r"(?:[A-Z][\w .'-]{1,30},\s*)?(?:on\s+)?[\w ,.-]{6,30}$", re.I)
 SMALL_WORDS = {"a", "an", "and", "the", "of", "on", "in", "for", "to", "with", "at", "by", "or", "between", "from",
@@ -320,9 +321,19 @@ def parse_structure(reading) -> Structure:
             heading = text
         else:
             structure.paragraphs.append(ParsedParagraph("", text, heading))
-    while structure.paragraphs and is_closing_line(structure.paragraphs[-1]):
-        structure.footer.insert(0, structure.paragraphs.pop().text)
+    numbered = any(paragraph.number for paragraph in structure.paragraphs)
+    while structure.paragraphs and (is_closing_line(structure.paragraphs[-1]) or numbered and is_trailing_chrome(
+            structure.paragraphs[-1])):
+        last = structure.paragraphs.pop()
+        (structure.footer if is_closing_line(last) else structure.removed).insert(0, last.text)
     return structure
+
+
+def is_trailing_chrome(paragraph: ParsedParagraph) -> bool:
+    """After a numbered statement, a short unnumbered line that is no sentence (a sidebar's calendar entry,
+    a hotline number) is the page's, not the statement's."""
+    return not paragraph.number and len(paragraph.text) <= TRAILING_CHROME_MAX and not SENTENCE_END.search(
+        paragraph.text.rstrip())
 
 
 def is_closing_line(paragraph: ParsedParagraph) -> bool:
