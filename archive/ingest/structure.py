@@ -322,8 +322,13 @@ def parse_structure(reading) -> Structure:
         else:
             structure.paragraphs.append(ParsedParagraph("", text, heading))
     numbered = any(paragraph.number for paragraph in structure.paragraphs)
-    while structure.paragraphs and (is_closing_line(structure.paragraphs[-1]) or numbered and is_trailing_chrome(
-            structure.paragraphs[-1])):
+
+    def chrome_at_end(paragraphs):  # after a numbered text, or under a heading of its own at the very end
+        last = paragraphs[-1]
+        own_heading = len(paragraphs) > 1 and last.heading and last.heading != paragraphs[-2].heading
+        return (numbered or own_heading) and is_trailing_chrome(last)
+
+    while structure.paragraphs and (is_closing_line(structure.paragraphs[-1]) or chrome_at_end(structure.paragraphs)):
         last = structure.paragraphs.pop()
         (structure.footer if is_closing_line(last) else structure.removed).insert(0, last.text)
     return structure
@@ -332,8 +337,8 @@ def parse_structure(reading) -> Structure:
 def is_trailing_chrome(paragraph: ParsedParagraph) -> bool:
     """After a numbered statement, a short unnumbered line that is no sentence (a sidebar's calendar entry,
     a hotline number) is the page's, not the statement's."""
-    return not paragraph.number and len(paragraph.text) <= TRAILING_CHROME_MAX and not SENTENCE_END.search(
-        paragraph.text.rstrip())
+    return not paragraph.number and len(paragraph.text) <= TRAILING_CHROME_MAX and not re.search(
+        r"[.!?…\"”]$", paragraph.text.rstrip())
 
 
 def is_closing_line(paragraph: ParsedParagraph) -> bool:
