@@ -44,7 +44,8 @@ def parse_document(data: bytes, filename: str, catalogue: SeriesCatalogue, max_b
     if reading.ocr:
         # OCR can misread any letter or digit: every field read from its text is to be checked.
         metadata.provenance = {**dict.fromkeys(metadata.provenance, "ocr"), "text": "ocr"}
-    mentions = find_mentions(texts, catalogue, metadata.meeting)
+    own_date = (metadata.meeting and metadata.meeting.start_date) or metadata.published_on
+    mentions = find_mentions(texts, catalogue, metadata.meeting, own_date.year if own_date else None)
     text = reading.text if reading.blocks is None else "\n\n".join(block.text for block in reading.blocks)
     return ParsedStatement(reading.format, metadata, structure.paragraphs, mentions,
                            plain_text(structure.attachment_name), structure.removed, text, reading.notes)

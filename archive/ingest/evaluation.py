@@ -28,7 +28,8 @@ FIELDS = [
     ("duplicate", "duplicate source"),
 ]
 # Fields of the document's own text: not scored for a file stored as another source of a document.
-TEXT_FIELDS = {"published_on", "kind", "title", "paragraph_count", "numbers", "headings", "furniture", "joined"}
+TEXT_FIELDS = {"published_on", "kind", "title", "paragraph_count", "numbers", "headings", "furniture", "joined",
+               "mentions"}
 # An extracted chair longer than this is a sentence, not a name.
 CHAIR_MAX_CHARACTERS = 80
 HONORIFICS = re.compile(

@@ -1,9 +1,14 @@
 """Meetings a statement's paragraphs mention: "the 36th ASEAN Summit on 26 June 2020"."""
 
+import datetime
 import re
 from dataclasses import dataclass
 
-from .metadata import ORDINAL, MeetingInfo, MeetingRef, SeriesCatalogue, find_date, normalise_series_text, ordinal_number
+from .metadata import (
+    DAY_MONTH_ONLY, MONTHS, ORDINAL, MeetingInfo, MeetingRef, SeriesCatalogue, find_date, normalise_series_text,
+    ordinal_number,
+)
+from .places import find_city
 
 # A series name followed by these words names something else ("ASEAN-ROK Dialogue Relations").
 NOT_A_MEETING = re.compile(
@@ -20,7 +25,7 @@ ANY_MEETING = re.compile(
     ORDINAL.replace("?P<ordinal>", "?:") + r")*)\s+|(?<=\b[Tt]he\s))"
     r"(?P<name>(?:" + NAME_WORD + r"\s+){0,8}?" + MEETING_WORD + r"(?:\s+on\s+[A-Z][\w-]*(?:\s+[A-Z][\w-]*){0,3})?)"
     r"(?![\w-])")
-NOT_A_NAME_START = re.compile(r"^(?:of|on|for|and|with|the)\b", re.I)
+NOT_A_NAME_START = re.compile(r"^(?:of|on|for|and|with|the|" + ORDINAL.replace("?P<ordinal>", "?:") + r")\b", re.I)
 
 
 @dataclass
@@ -50,6 +55,8 @@ def other_series_refs(text: str, catalogue: SeriesCatalogue, known: list[Meeting
                 or re.search(r"\banniversary\b", name, re.I) or NOT_A_MEETING.match(text, match.end()) \
                 or any(ref.start < match.end() and match.start() < ref.end for ref in known):
             continue
+        words = name.split()  # "G20 Seoul Summit": a city inside the name is where, not which, meeting
+        name = " ".join([words[0], *(w for w in words[1:-1] if not (w.istitle() and find_city(w))), words[-1]])
         series = catalogue.find_all(name)
         name = series[0].series if series and series[0].start == 0 and series[0].end == len(name) else name
         ordinals = re.findall(ORDINAL.replace("?P<ordinal>", "?:"), match["ordinals"] or "", re.I)
@@ -58,8 +65,22 @@ def other_series_refs(text: str, catalogue: SeriesCatalogue, known: list[Meeting
     return refs
 
 
-def find_mentions(paragraphs: list[str], catalogue: SeriesCatalogue, own: MeetingInfo | None) -> list[Mention]:
-    """Each other meeting named with an ordinal or a date, once, in order of first mention."""
+def date_without_year(text: str, year: int | None):
+    """"on November 11-12" in a statement of 2010: the day in the statement's own year."""
+    match = DAY_MONTH_ONLY.search(text) if year else None
+    if match is None:
+        return None
+    month = MONTHS[(match["month"] or match["month2"]).lower()]
+    try:
+        return datetime.date(year, month, int(match["day"] or match["day2"]))
+    except ValueError:
+        return None
+
+
+def find_mentions(paragraphs: list[str], catalogue: SeriesCatalogue, own: MeetingInfo | None,
+                  year: int | None = None) -> list[Mention]:
+    """Each other meeting named with an ordinal or a date, once, in order of first mention; a date printed
+    without its year is taken in `year` (the statement's own)."""
     mentions, seen = [], set()
     for index, paragraph in enumerate(paragraphs):
         text = normalise_series_text(paragraph)
@@ -71,7 +92,7 @@ def find_mentions(paragraphs: list[str], catalogue: SeriesCatalogue, own: Meetin
             sentence_end = SENTENCE_END.search(window)
             window = window[:sentence_end.start()] if sentence_end else window
             found = find_date(window)
-            date = found[0] if found else None
+            date = found[0] if found else date_without_year(window, year)
             if ref.ordinal is None and date is None:
                 continue
             special = text[max(0, ref.start - 8):ref.start].lower().endswith("special ") or \
