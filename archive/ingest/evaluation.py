@@ -60,8 +60,9 @@ def squeeze(text) -> str:
     return re.sub(r"[^0-9a-z]", "", fold(text))
 
 
-def person(text) -> str:
-    return squeeze(HONORIFICS.sub(" ", fold(text)))
+def person_words(text) -> list[str]:
+    """A person's name as words without honorifics: "Rodrigo Duterte" is within "Rodrigo Roa Duterte"."""
+    return [squeeze(word) for word in HONORIFICS.sub(" ", fold(text)).split() if squeeze(word)]
 
 
 def case_name(file_name: str) -> str:
@@ -136,7 +137,7 @@ def score(truth: dict, got: dict, documents_by_file: dict, name: str, copies_of:
     if "chair" in truth:
         chair = truth["chair"]
         right = (not got["chair"]) if not chair else (
-            person(chair) in person(got["chair"]) and len(got["chair"]) <= CHAIR_MAX_CHARACTERS)
+            set(person_words(chair)) <= set(person_words(got["chair"])) and len(got["chair"]) <= CHAIR_MAX_CHARACTERS)
         check("chair", right, got["chair"])
     if "furniture" in truth:
         kept = [s for s in truth["furniture"] if any(fold(s) in text for text in got["texts"])]

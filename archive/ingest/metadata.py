@@ -41,7 +41,7 @@ DATELINE = re.compile(
     r"(?P<date>\d{1,2}\s+[A-Za-z]+\.?,?\s+\d{4}|[A-Za-z]+\.?\s+\d{1,2},?\s+\d{4}|\d{1,2}[-/.]\d{1,2}[-/.]\d{4}"
     r"|[A-Za-z]{3,9}\.?\s+\d{1,2}\b(?=\s*\())"
 )
-HELD_ON = re.compile(r"\b(?:held|convened|took place|met|hosted|organi[sz]ed|opened)\b[^.]*?\b(?:on|from)\s+"
+HELD_ON = re.compile(r"\b(?:held|convened|took place|met|hosted|organi[sz]ed|opened|gathered)\b[^.]*?\b(?:on|from)\s+"
                      r"(?P<date>[^.]{4,60})")
 OPENS_WITH_DATE = re.compile(r"^(?:On|From)\s+(?P<date>[^,]{6,40}),")
 VIDEOCONFERENCE = re.compile(
@@ -58,6 +58,8 @@ PLACE_LABEL = re.compile(r"^(?:\[(?:place|venue|location)\]|(?:place|venue|locat
 # "Title: …", "[Title] …": a catalogue's label before the title.
 TITLE_LABEL = re.compile(r"^(?:\[(?:title|subject)\]|(?:title|subject)\s*[:：]|(?:title|subject)\s+(?=\S.*\b(?:statement|"
                          r"declaration|release|summit|meeting)\b))\s*", re.I)
+# "Jakarta Convention Center, Jakarta": a header line naming the venue and its city.
+VENUE_LINE = re.compile(r"^[A-Z][\w'’ .&-]{2,60},\s*(?P<place>[A-Z][\w'’ -]{2,30})$")
 # Offices and honorifics before a person's name.
 HONORIFIC = re.compile(
     r"^(?:(?:H\.?\s?E\.?|HE|His|Her|Their|Excellency|Majesty|Royal|Highness|Honou?rable|Hon\.?|Mr\.?|Ms\.?|Mrs\.?|Dr\.?|Samdech"
@@ -66,7 +68,7 @@ HONORIFIC = re.compile(
     r"|Counsellor|Chancellor|Chairman|Chair|Sultan|Haji|King|Queen|the|of|for|Affairs|Trade|Industry|Economy"
     r"|Economic|Permanent|General|Ambassador|Acting|First)\b\.?,?\s+)+", re.I)
 # Abbreviations whose full stops would otherwise end a sentence early.
-ABBREVIATION_DOTS = re.compile(r"\b(H\.\s?E|Mr|Ms|Mrs|Dr|St|Jr|U\.S|Gen|Prof)\.")
+ABBREVIATION_DOTS = re.compile(r"\b(H\.\s?E|Mr|Ms|Mrs|Dr|St|Jr|U\.S|Gen|Prof|Ret|Rtd)\.")
 CHAIRED_BY = re.compile(
     r"\b(?<!co-)(?:chaired|presided over|hosted)\s+by\s+(?P<who>.+?)(?=,?\s+and\s+(?:was\s+)?attended\b"
     r"|,\s+(?:with|who|and)\b|[.;]\s|[.;]?$|\s+(?:and|with) (?:the )?participation\b)"
@@ -74,6 +76,7 @@ CHAIRED_BY = re.compile(
     r"|[.;]\s|[.;]?$|\s+(?:on|in)\s+(?:\d|[A-Z]))")
 AS_CHAIR = re.compile(r"(?P<who>(?:[A-Z][\w'’.-]*\s+){0,6}[A-Z][\w'’.-]*(?:\s+of\s+(?:the\s+)?[A-Z][\w ']+?)?),?\s+"
                       r"(?:in (?:its|his|her) capacity )?as(?: the)? (?:ASEAN Chair|Chair of ASEAN|ASEAN Chairman)\b")
+ADDRESSED_CHAIR = re.compile(r"\b(?:Mr\.?|Madam|Madame)\s+Chair(?:man|person)?,\s+(?P<who>(?:[A-Z][\w'’.-]*\s*){2,6})(?=,)")
 CO_CHAIRED = re.compile(r"(?P<who>[^.]+?),?\s+co-chaired\b", re.I)
 CO_CHAIRED_BY = re.compile(r"\bco-chaired by (?P<who>[^.]+)", re.I)
 
@@ -119,6 +122,8 @@ ORDINAL = (
     r"|(?:(?:twenty|thirty|forty|fifty)[-\s]?)?(?:" + "|".join(ORDINAL_WORDS) + r")"
     r"|" + "|".join(TENS_ORDINAL) + r")"
 )
+# "his first ASEAN-ROK Summit" is the first he attended, not the series' first meeting.
+NOT_AFTER_POSSESSIVE = "".join(rf"(?<!\b{word} )" for word in ("his", "her", "their", "its", "our", "my"))
 # Other spellings of the names in series titles, read as the catalogue writes them.
 SERIES_SPELLINGS = [
     (re.compile(r"\b(?:Korea|ROK)\s*[-–—+]\s*ASEAN\b", re.I), "ASEAN-ROK"),
@@ -230,7 +235,8 @@ class SeriesCatalogue:
         for spelling, name in spellings:
             words = r"\s+".join(re.escape(word) for word in spelling.split())
             self.patterns.append((name, re.compile(
-                r"(?:\b" + ORDINAL + r"\s+)?(?P<special>Special\s+)?" + r"(?<![\w-])" + words + r"(?![\w-])", re.I)))
+                r"(?:" + NOT_AFTER_POSSESSIVE + r"\b" + ORDINAL + r"\s+)?(?P<special>Special\s+)?" + r"(?<![\w-])"
+                + words + r"(?![\w-])", re.I)))
 
     def find_all(self, text: str, with_ordinal_only=False):
         """Every meeting-series mention in `text`, in order, as MeetingRefs (over the normalised text)."""
@@ -363,7 +369,7 @@ def shortened_name_ordinal(series: str, text: str) -> int | None:
 
 def clean_person(text: str) -> str:
     """A person's name without honorifics and offices: "H.E. Prime Minister Hun Manet" -> "Hun Manet"."""
-    text = re.sub(r"\s+of\s+(?:the\s+)?[A-Z][\w' ]+$", "", text.strip())
+    text = re.sub(r"\s+of\s+(?:the\s+)?[A-Z][\w' ]+$|\s*\((?:Ret|Rtd|retired)\.?\)", "", text.strip())
     name = HONORIFIC.sub("", text).strip(" ,")
     return name if re.match(r"[A-Z]", name) and not is_country(name) else ""
 
@@ -408,6 +414,11 @@ def find_chairs(text: str) -> tuple[str, str, str]:
             # An ASEAN-ROK meeting is chaired on the ASEAN side by the country coordinator.
             asean_side = next(((n, c) for n, c in chairs if c and c != "ROK"), chairs[0])
             return asean_side[0], asean_side[1], co_chairs
+    match = ADDRESSED_CHAIR.search(text)  # remarks that open "Mr. Chair, President Joko Widodo, …"
+    if match:
+        name, country = split_person_and_office(match["who"])
+        if name:
+            return name, country, ""
     match = AS_CHAIR.search(text)
     if match:
         name, country = split_person_and_office(match["who"])
@@ -450,6 +461,9 @@ def find_place(texts: list[str], held_only=False) -> tuple[str, str, str]:
     """(city, country, how) where the text says the meeting was held: "found" from "held in …", else (unless
     `held_only`) any gazetteer city named after "in"/"at"; ("", country, …) when only a country is named."""
     for text in texts:
+        located = find_city(text) if len(text.split()) <= 4 else None  # a place line: "Jakarta"
+        if located:
+            return located[0], located[1], "found"
         for match in HELD_IN.finditer(text):
             city = find_city(match["city"])
             country = find_country(match["country"]) if match["country"] else ""
@@ -537,7 +551,9 @@ def extract_metadata(header: list[str], paragraphs: list[str], catalogue: Series
         meeting.start_date, meeting.end_date = dates
 
     video = VIDEOCONFERENCE.search(opening)
-    place_lines = [m["place"] for line in header for m in [PLACE_LABEL.match(line)] if m]
+    # A venue line under the title ("Jakarta Convention Center, Jakarta") says where a meeting met in person.
+    place_lines = [m["place"] for line in header
+                   for m in [PLACE_LABEL.match(line) or (None if video else VENUE_LINE.match(line))] if m]
     # The place is read where the text introduces its own meeting, before it turns to other meetings.
     place_texts = [*place_lines, f"{title}. {summary} {paragraphs[0] if paragraphs else ''}", *paragraphs[1:2]]
     city, country, how = find_place(place_texts[:-1] if video else place_texts, held_only=bool(video))
