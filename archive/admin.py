@@ -199,6 +199,8 @@ class ReviewForm(MeetingDetailsForm):
             info = info or MeetingInfo(series.name)
             info.series, info.ordinal = series.name, self.cleaned_data["meeting_ordinal"]
             metadata.meeting, metadata.provenance["meeting"] = info, "corrected"
+        if info is None:  # no meeting named, chosen or given: save_statement refuses the statement, saying so
+            return None, {}
         details = {name: value for name, value in changed.items() if name in MEETING_FIELDS}
         for name, value in details.items():
             setattr(info, name, value)

@@ -317,3 +317,14 @@ def test_editors_edit_paragraphs_and_unchanged_paragraphs_keep_their_anchors(cli
     after = rows(document)
     assert len(after) == 9 and after[0] == before[0] and after[2:] == before[3:]
     assert [anchor for _, anchor, _, _ in after[2:]] == [f"p{n}" for n in range(4, 11)]
+
+
+def test_a_statement_naming_no_meeting_is_filed_under_the_series_and_ordinal_the_admin_gives(admin_client):
+    review = admin_client.post(UPLOAD_URL, {"text": "1. A paragraph naming no meeting.\n", "name": "notes"})
+    response = admin_client.post(UPLOAD_URL, review_data(review, meeting_city="Seoul"), follow=True)
+    assert "Nothing was saved from notes.txt: no meeting of a known series" in response.content.decode()
+    series = MeetingSeries.objects.get(name="ASEAN-ROK Dialogue")
+    review = admin_client.post(UPLOAD_URL, {"text": "1. A paragraph naming no meeting.\n", "name": "notes"})
+    admin_client.post(UPLOAD_URL, review_data(review, meeting_series=series.pk, meeting_ordinal=26, meeting_city="Seoul"))
+    meeting = Document.objects.get().meeting
+    assert (meeting.title, meeting.city, meeting.corrections) == ("26th ASEAN-ROK Dialogue", "Seoul", ["city"])

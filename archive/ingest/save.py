@@ -430,7 +430,8 @@ def apply_reparse(reparse: Reparse, accepted: set[str]) -> ImportResult:
             document.extraction.pop(name, None)
         elif name != "paragraphs":
             document.extraction[name] = "corrected"
-    meeting.save()
+    if changes.keys() & set(MEETING_FIELDS):
+        meeting.save()
     parsed = reparse.parsed
     # A document filed by hand under a meeting (or under a meeting its text does not name) stays there.
     keep_meeting = parsed.metadata.meeting is None or document.extraction.get("meeting") == "corrected"
