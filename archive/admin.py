@@ -329,7 +329,8 @@ class DocumentAdmin(admin.ModelAdmin):
         report = {**document.extraction, **dict.fromkeys(document.meeting.corrections, "corrected")} \
             if document.meeting_id else document.extraction
         if document.paragraph_corrections:
-            report["paragraphs"] = f"corrected ({len(document.paragraph_corrections)} edits)"
+            edits = len(document.paragraph_corrections)
+            report["paragraphs"] = f"corrected ({edits} edit{'s' if edits > 1 else ''})"
         if not report:
             return "—"
         return format_html("<ul>{}</ul>", format_html_join(
@@ -434,7 +435,7 @@ class DocumentAdmin(admin.ModelAdmin):
         form = UploadForm(request.POST, request.FILES) if request.method == "POST" else UploadForm()
         if not form.is_valid():
             return self.render_page(request, "admin/archive/document/upload.html",
-                                      {"title": "Upload statements", "form": form})
+                                    {"title": "Upload statements", "form": form})
         previews, failures = [], []
         for original in form.originals():
             try:
@@ -482,6 +483,9 @@ class DocumentAdmin(admin.ModelAdmin):
         for result in saved:
             note = " (the same text as this document: kept as another source)" if result.status == "duplicate" else ""
             self.message_user(request, f"Saved “{result.document}”{note}.", messages.SUCCESS)
+            for edit in result.unapplied:
+                self.message_user(request, f"This paragraph edit no longer applies: {describe(edit)}.",
+                                  messages.WARNING)
         for name, reason in failures:
             self.message_user(request, f"Nothing was saved from {name}: {reason}", messages.ERROR)
         if len(saved) == 1 and not failures:

@@ -246,6 +246,7 @@ def test_an_edit_that_no_longer_applies_is_reported_not_dropped(admin_client):
                                                                 "sides after long talks")
     result = import_statement(reworded.encode(), "s.txt")
     assert result.status == "version" and [c["op"] for c in result.unapplied] == ["merge"]
+    assert "this paragraph edit no longer applies: join “We welcomed the upgrade" in result.notes[-1]
     assert not document.paragraphs.filter(text__startswith="Photo credit").exists()
     assert len(Document.objects.get().paragraph_corrections) == 2
     page = reparse_page(admin_client, document).content.decode()

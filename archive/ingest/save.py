@@ -16,7 +16,7 @@ from django.utils.text import slugify
 from ..models import Document, DocumentSource, DocumentVersion, Meeting, MeetingSeries, Paragraph
 from ..search.indexing import enqueue_documents
 from . import ParsedStatement, parse_document
-from .corrections import apply_correction, apply_corrections, words
+from .corrections import apply_correction, apply_corrections, describe, words
 from .errors import IngestError
 from .mentions import find_mentions
 from .metadata import MeetingInfo, SeriesCatalogue
@@ -274,7 +274,8 @@ def save_statement(parsed: ParsedStatement, original: Original, meeting: Meeting
                    "corrected" if same_file is None and DocumentSource.objects.filter(
                        document=document, name=original.name).count() > 1 else "changed text")
     enqueue_documents([document.pk])
-    return ImportResult(document, status, parsed.notes, unapplied)
+    notes = parsed.notes + [f"this paragraph edit no longer applies: {describe(edit)}" for edit in unapplied]
+    return ImportResult(document, status, notes, unapplied)
 
 
 def fill_document(document: Document, parsed: ParsedStatement, meeting: Meeting):
