@@ -3,22 +3,48 @@ import re
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.db import models
-from django.shortcuts import redirect
+from django.core.exceptions import PermissionDenied
+from django.db import models, transaction
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from .ingest import IngestError, parse_document
-from .ingest.metadata import KINDS
+from .ingest.corrections import OPERATIONS, describe, split_point
+from .ingest.metadata import KINDS, MeetingInfo
 from .ingest.save import (
-    Original, find_duplicate, find_existing_meeting, read_original, reparse, save_statement, series_catalogue,
+    CORRECTABLE_FIELDS, MEETING_FIELDS, Original, apply_reparse, edit_paragraphs, find_duplicate,
+    find_existing_meeting, read_again, read_original, reparse, reparse_changes, save_statement, series_catalogue,
 )
 from .models import AliasGroup, Document, DocumentSource, Meeting, MeetingSeries, Paragraph, Topic
+from .sanitize import plain_text
 
 STORED_ORIGINAL = re.compile(r"^originals/[0-9a-f]{2}/[0-9a-f]{64}(\.\w{1,9})?$")
 # How a field's provenance (Document.extraction) reads to an admin, where the bare value would not do.
 PROVENANCE_LABELS = {"ocr": "from OCR — check"}
+# A meeting's fields an admin corrects, with how the admin pages name them.
+MEETING_DETAILS = {"series": "Series", "ordinal": "Ordinal", "start_date": "Held", "end_date": "Until", "city": "City",
+                   "country": "Country", "mode": "Mode", "chair": "Chair", "chair_country": "Chair country",
+                   "co_chairs": "Co-chairs"}
+FIELD_LABELS = {"title": "Title", "kind": "Kind", "published_on": "Published", "meeting": "Meeting",
+                "paragraphs": "Paragraphs", **MEETING_DETAILS}
+MEETINGS_IN_ORDER = Meeting.objects.select_related("series").order_by("series__name", "ordinal", "start_date")
+
+
+def correct_meeting(meeting, values):
+    """Set the meeting fields an admin corrected and record them: imports and re-parses never change them."""
+    for name, value in values.items():
+        setattr(meeting, name, value)
+    if {"series", "ordinal"} & values.keys() and "title" not in meeting.corrections:
+        meeting.title = MeetingInfo(meeting.series.name, meeting.ordinal, meeting.start_date).title
+    meeting.corrections = sorted({*meeting.corrections, *values})
+    meeting.save()
+
+
+def has_corrections(document):
+    return "corrected" in document.extraction.values() or bool(document.meeting.corrections) \
+        or bool(document.paragraph_corrections)
 
 
 @admin.register(MeetingSeries)
@@ -44,7 +70,13 @@ class MeetingAdmin(admin.ModelAdmin):
     search_fields = ["title", "city", "country", "chair", "co_chairs"]
     date_hierarchy = "start_date"
     prepopulated_fields = {"slug": ["title"]}
+    readonly_fields = ["corrections"]
     inlines = [DocumentInline]
+
+    def save_model(self, request, obj, form, change):
+        if change:  # what the admin changed stays as corrected
+            obj.corrections = sorted({*obj.corrections, *(set(form.changed_data) & {"title", *MEETING_DETAILS})})
+        super().save_model(request, obj, form, change)
 
 
 class ParagraphInline(admin.TabularInline):
@@ -101,7 +133,39 @@ class UploadForm(forms.Form):
             yield Original(name, data, self.cleaned_data["source_url"])
 
 
-class ReviewForm(forms.Form):
+def meeting_field(name):
+    return Meeting._meta.get_field(name).formfield(required=False, label=MEETING_DETAILS[name])
+
+
+class MeetingDetailsForm(forms.Form):
+    """The fields of a document's meeting, as the admin corrects them from the document."""
+
+    meeting_series = meeting_field("series")
+    meeting_ordinal = meeting_field("ordinal")
+    meeting_start_date = meeting_field("start_date")
+    meeting_end_date = meeting_field("end_date")
+    meeting_city = meeting_field("city")
+    meeting_country = meeting_field("country")
+    meeting_mode = meeting_field("mode")
+    meeting_chair = meeting_field("chair")
+    meeting_chair_country = meeting_field("chair_country")
+    meeting_co_chairs = meeting_field("co_chairs")
+
+    def changed_details(self, read):
+        """{field: value} of the meeting's fields given otherwise than `read` ({field: value})."""
+        return {name: self.cleaned_data[f"meeting_{name}"] for name in MEETING_DETAILS
+                if self.cleaned_data[f"meeting_{name}"] != read[name]}
+
+
+def meeting_details(meeting):
+    """A meeting's (or a MeetingInfo's) fields as MeetingDetailsForm reads them."""
+    values = {name: getattr(meeting, name, None) for name in MEETING_DETAILS}
+    if isinstance(meeting, MeetingInfo):
+        values["series"] = MeetingSeries.objects.filter(name=meeting.series).first()
+    return values
+
+
+class ReviewForm(MeetingDetailsForm):
     """One previewed file: where its original is kept, and the corrections made before saving."""
 
     name = forms.CharField(widget=forms.HiddenInput, max_length=255)
@@ -112,35 +176,179 @@ class ReviewForm(forms.Form):
     kind = forms.ChoiceField(choices=[("", "(as read)")] + [(k, k) for k, _ in KINDS] + [("Statement", "Statement")],
                              required=False)
     published_on = forms.DateField(required=False, help_text="YYYY-MM-DD")
-    meeting = forms.ModelChoiceField(Meeting.objects.all(), required=False,
-                                     help_text="Leave empty to take the meeting from the text.")
+    meeting = forms.ModelChoiceField(MEETINGS_IN_ORDER, required=False,
+                                     help_text="Leave empty to take the meeting from the text (corrected by the "
+                                               "fields below).")
+
+    def reviewed_meeting(self, parsed):
+        """The meeting chosen for the statement, or None to find or create it from what was read, corrected
+        in `parsed`; and the corrections to the meeting's own fields."""
+        metadata, chosen = parsed.metadata, self.cleaned_data["meeting"]
+        info = metadata.meeting
+        found = find_existing_meeting(info) if info else None
+        changed = self.changed_details(meeting_details(info or MeetingInfo("")))
+        if chosen and chosen != found:
+            if changed:
+                raise IngestError("choose another meeting or correct the meeting's fields, not both")
+            metadata.provenance["meeting"] = "corrected"
+            return chosen, {}
+        if {"series", "ordinal"} & changed.keys():  # another meeting than the one the text names
+            series = self.cleaned_data["meeting_series"]
+            if series is None:
+                raise IngestError("a meeting needs its series")
+            info = info or MeetingInfo(series.name)
+            info.series, info.ordinal = series.name, self.cleaned_data["meeting_ordinal"]
+            metadata.meeting, metadata.provenance["meeting"] = info, "corrected"
+        if info is None:  # no meeting named, chosen or given: save_statement refuses the statement, saying so
+            return None, {}
+        details = {name: value for name, value in changed.items() if name in MEETING_FIELDS}
+        for name, value in details.items():
+            setattr(info, name, value)
+        return None, details
+
+
+class DocumentForm(MeetingDetailsForm, forms.ModelForm):
+    """The document's fields and, changed on the meeting itself (for all its documents), its meeting's."""
+
+    class Meta:
+        model = Document
+        exclude = ["extraction", "paragraph_corrections"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.meeting_id:
+            self.initial.update({f"meeting_{name}": getattr(value, "pk", value)
+                                 for name, value in meeting_details(self.instance.meeting).items()})
+
+    def clean(self):
+        data = super().clean()
+        if self.instance.meeting_id and self.meeting_changes():
+            if "meeting" in self.changed_data:
+                raise forms.ValidationError("Choose another meeting or correct the meeting's fields, not both.")
+            meeting = self.instance.meeting
+            series, ordinal = data.get("meeting_series"), data.get("meeting_ordinal")
+            if series is None:
+                self.add_error("meeting_series", "A meeting needs its series.")
+            elif ordinal is not None and \
+                    Meeting.objects.filter(series=series, ordinal=ordinal).exclude(pk=meeting.pk).exists():
+                self.add_error("meeting_ordinal", "The archive already holds this meeting: choose it as the "
+                                                  "document's meeting instead.")
+        return data
+
+    def meeting_changes(self):
+        return {name: self.cleaned_data[f"meeting_{name}"] for name in MEETING_DETAILS
+                if f"meeting_{name}" in self.changed_data and f"meeting_{name}" in self.cleaned_data}
+
+
+class ParagraphEditForm(forms.Form):
+    """One edit of the paragraph split (or forgetting an earlier one), as posted from the paragraphs page."""
+
+    paragraph = forms.ModelChoiceField(Paragraph.objects.none(), required=False, widget=forms.HiddenInput,
+                                       error_messages={"invalid_choice": "The paragraphs changed meanwhile: "
+                                                                         "make the edit again on this page."})
+    op = forms.ChoiceField(choices=[(op, op) for op in OPERATIONS], required=False)
+    number = forms.CharField(required=False, max_length=30)
+    after = forms.CharField(required=False, max_length=300)
+    forget = forms.IntegerField(required=False, min_value=0)
+
+    def __init__(self, document, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.document = document
+        self.fields["paragraph"].queryset = document.paragraphs.all()
+
+    def clean(self):
+        data = super().clean()
+        if data.get("forget") is not None:
+            if data["forget"] >= len(self.document.paragraph_corrections):
+                raise forms.ValidationError("That edit is no longer recorded.")
+        elif not data.get("paragraph") or not data.get("op"):
+            raise forms.ValidationError("Choose a paragraph and an edit.")
+        elif data["op"] == "split" and split_point(data["paragraph"].text, data.get("after", "")) is None:
+            raise forms.ValidationError("To split a paragraph, give words it contains before its end.")
+        elif data["op"] == "merge" and self.following() is None:
+            raise forms.ValidationError("The last paragraph has none after it to join.")
+        return data
+
+    def following(self):
+        return self.document.paragraphs.filter(position__gt=self.cleaned_data["paragraph"].position).first()
+
+    def correction(self):
+        data = self.cleaned_data
+        correction = {"op": data["op"], "text": data["paragraph"].text}
+        if data["op"] == "merge":
+            correction["next"] = self.following().text
+        elif data["op"] == "split":
+            correction["after"] = data["after"].strip()
+        elif data["op"] == "number":
+            correction["number"] = plain_text(data["number"]).strip()
+        return correction
 
 
 @admin.register(Document)
 class DocumentAdmin(admin.ModelAdmin):
+    form = DocumentForm
     list_display = ["title", "kind", "meeting", "published_on", "imported_at"]
     list_filter = ["kind", "meeting__series"]
     search_fields = ["title", "sources__name", "meeting__title"]
     date_hierarchy = "published_on"
-    raw_id_fields = ["meeting"]
     readonly_fields = ["extraction_report", "raw_text", "imported_at"]
-    exclude = ["extraction"]
     prepopulated_fields = {"slug": ["title"]}
     inlines = [SourceInline, ParagraphInline]
     actions = ["reparse_documents"]
     change_list_template = "admin/archive/document/change_list.html"
+    change_form_template = "admin/archive/document/change_form.html"
+
+    def get_fieldsets(self, request, obj=None):
+        document = ["title", "kind", "published_on", "meeting", "slug", "summary", "attachment_name"]
+        read = ["extraction_report", "raw_text", "imported_at"]
+        if obj is None or not self.has_change_permission(request, obj):
+            return [(None, {"fields": document}), ("What the importer read", {"fields": read})]
+        return [
+            (None, {"fields": document}),
+            ("The meeting's fields", {"fields": [f"meeting_{name}" for name in MEETING_DETAILS], "description":
+                "A correction here changes the meeting, for all its documents, and is kept when statements are "
+                "imported or re-parsed."}),
+            ("What the importer read", {"fields": read}),
+        ]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "meeting":
+            kwargs["queryset"] = MEETINGS_IN_ORDER
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        if change:  # what the admin changed stays as corrected when the document is re-parsed
+            obj.extraction = {**obj.extraction, **dict.fromkeys(
+                set(form.changed_data) & {*CORRECTABLE_FIELDS, "meeting"}, "corrected")}
+        super().save_model(request, obj, form, change)
+        if change and form.meeting_changes():
+            correct_meeting(obj.meeting, form.meeting_changes())
 
     @admin.display(description="What the importer found and guessed")
     def extraction_report(self, document):
-        if not document.extraction:
+        report = {**document.extraction, **dict.fromkeys(document.meeting.corrections, "corrected")} \
+            if document.meeting_id else document.extraction
+        if document.paragraph_corrections:
+            edits = len(document.paragraph_corrections)
+            report["paragraphs"] = f"corrected ({edits} edit{'s' if edits > 1 else ''})"
+        if not report:
             return "—"
         return format_html("<ul>{}</ul>", format_html_join(
             "", "<li>{}: <strong>{}</strong></li>",
-            ((name, PROVENANCE_LABELS.get(value, value)) for name, value in sorted(document.extraction.items()))))
+            ((name, PROVENANCE_LABELS.get(value, value)) for name, value in sorted(report.items()))))
 
     @admin.action(description="Re-parse from the stored original", permissions=["change"])
     def reparse_documents(self, request, queryset):
+        """Re-parse documents nobody corrected; a corrected one goes to its review of what would change."""
+        corrected = [document for document in queryset if has_corrections(document)]
+        if len(queryset) == 1 and corrected:
+            return redirect("admin:archive_document_reparse", corrected[0].pk)
         for document in queryset:
+            if document in corrected:
+                self.message_user(request, format_html(
+                    "“{}” has corrections: <a href=\"{}\">review what re-parsing it would change</a>.",
+                    document, reverse("admin:archive_document_reparse", args=[document.pk])), messages.WARNING)
+                continue
             try:
                 reparse(document)
             except IngestError as error:
@@ -149,12 +357,70 @@ class DocumentAdmin(admin.ModelAdmin):
                 self.message_user(request, f"Re-parsed “{document}”.", messages.SUCCESS)
 
     def get_urls(self):
+        view = self.admin_site.admin_view
         return [
-            path("upload/", self.admin_site.admin_view(self.upload_view), name="archive_document_upload"),
+            path("upload/", view(self.upload_view), name="archive_document_upload"),
+            path("<int:pk>/paragraphs/", view(self.paragraphs_view), name="archive_document_paragraphs"),
+            path("<int:pk>/reparse/", view(self.reparse_view), name="archive_document_reparse"),
             *super().get_urls(),
         ]
 
-    def render_upload(self, request, template, context):
+    def changeable_document(self, request, pk):
+        document = get_object_or_404(Document.objects.select_related("meeting__series"), pk=pk)
+        if not self.has_change_permission(request, document):
+            raise PermissionDenied
+        return document
+
+    def paragraphs_view(self, request, pk):
+        """Edit the paragraph split: join, split, number, remove as furniture, make a heading."""
+        document = self.changeable_document(request, pk)
+        if request.method == "POST":
+            form = ParagraphEditForm(document, request.POST)
+            if not form.is_valid():
+                self.message_user(request, " ".join(e for errors in form.errors.values() for e in errors),
+                                  messages.ERROR)
+            elif form.cleaned_data["forget"] is not None:
+                forgotten = document.paragraph_corrections.pop(form.cleaned_data["forget"])
+                document.save(update_fields=["paragraph_corrections"])
+                self.message_user(request, f"Forgotten (the paragraphs stay as they are): {describe(forgotten)}.",
+                                  messages.SUCCESS)
+            else:
+                correction = form.correction()
+                if edit_paragraphs(document, correction):
+                    self.message_user(request, f"Done: {describe(correction)}.", messages.SUCCESS)
+                else:
+                    self.message_user(request, f"That edit does not apply: {describe(correction)}.", messages.ERROR)
+            return redirect("admin:archive_document_paragraphs", document.pk)
+        edits = document.paragraph_corrections
+        return self.render_page(request, "admin/archive/document/paragraphs.html", {
+            "title": f"Edit the paragraphs of “{document}”", "original": document,
+            "paragraphs": document.paragraphs.all(),
+            "edits": [(index, describe(edit)) for index, edit in enumerate(edits)],
+            "removed": [edit["text"] for edit in edits if edit["op"] == "furniture"],
+        })
+
+    def reparse_view(self, request, pk):
+        """What re-parsing the stored original would change; the admin accepts each change or keeps the value."""
+        document = self.changeable_document(request, pk)
+        try:
+            again = read_again(document)
+            if request.method == "POST":
+                result = apply_reparse(again, set(request.POST.getlist("accept")))
+                self.message_user(request, f"Re-parsed “{result.document}”.", messages.SUCCESS)
+                for edit in result.unapplied:
+                    self.message_user(request, f"This paragraph edit no longer applies: {describe(edit)}.",
+                                      messages.WARNING)
+                return redirect("admin:archive_document_change", document.pk)
+        except IngestError as error:
+            self.message_user(request, f"{document}: {error}", messages.ERROR)
+            return redirect("admin:archive_document_change", document.pk)
+        changes = [(change, FIELD_LABELS[change.name]) for change in reparse_changes(again)]
+        return self.render_page(request, "admin/archive/document/reparse.html", {
+            "title": f"Re-parse “{document}”", "original": document, "changes": changes,
+            "unapplied": [describe(edit) for edit in again.unapplied],
+        })
+
+    def render_page(self, request, template, context):
         return TemplateResponse(request, template, {
             **self.admin_site.each_context(request), "opts": self.model._meta,
             "max_bytes": settings.ARCHIVE_MAX_UPLOAD_BYTES, **context,
@@ -168,8 +434,8 @@ class DocumentAdmin(admin.ModelAdmin):
             return self.save_reviewed(request)
         form = UploadForm(request.POST, request.FILES) if request.method == "POST" else UploadForm()
         if not form.is_valid():
-            return self.render_upload(request, "admin/archive/document/upload.html",
-                                      {"title": "Upload statements", "form": form})
+            return self.render_page(request, "admin/archive/document/upload.html",
+                                    {"title": "Upload statements", "form": form})
         previews, failures = [], []
         for original in form.originals():
             try:
@@ -180,7 +446,7 @@ class DocumentAdmin(admin.ModelAdmin):
                 continue
             stored = original.store()
             previews.append(preview(parsed, original, stored, len(previews)))
-        return self.render_upload(request, "admin/archive/document/review.html", {
+        return self.render_page(request, "admin/archive/document/review.html", {
             "title": "Review before saving", "previews": previews, "failures": failures,
             "count": len(previews),
         })
@@ -204,8 +470,12 @@ class DocumentAdmin(admin.ModelAdmin):
                 original = Original(data["name"], read_original(data["stored_file"]), data["url"])
                 parsed = parse_document(original.data, original.name, series_catalogue(),
                                         settings.ARCHIVE_MAX_UPLOAD_BYTES)
-                apply_corrections(parsed, data)
-                result = save_statement(parsed, original, data["meeting"])
+                correct_document_fields(parsed, data)
+                meeting, details = form.reviewed_meeting(parsed)
+                with transaction.atomic():
+                    result = save_statement(parsed, original, meeting)
+                    if details:
+                        correct_meeting(result.document.meeting, details)
             except IngestError as error:
                 failures.append((data["name"], str(error)))
             else:
@@ -213,6 +483,9 @@ class DocumentAdmin(admin.ModelAdmin):
         for result in saved:
             note = " (the same text as this document: kept as another source)" if result.status == "duplicate" else ""
             self.message_user(request, f"Saved “{result.document}”{note}.", messages.SUCCESS)
+            for edit in result.unapplied:
+                self.message_user(request, f"This paragraph edit no longer applies: {describe(edit)}.",
+                                  messages.WARNING)
         for name, reason in failures:
             self.message_user(request, f"Nothing was saved from {name}: {reason}", messages.ERROR)
         if len(saved) == 1 and not failures:
@@ -220,7 +493,7 @@ class DocumentAdmin(admin.ModelAdmin):
         return redirect(reverse("admin:archive_document_changelist") if saved else reverse("admin:archive_document_upload"))
 
 
-def apply_corrections(parsed, data):
+def correct_document_fields(parsed, data):
     metadata = parsed.metadata
     for name in ("title", "kind", "published_on"):
         if data[name] and data[name] != getattr(metadata, name):
@@ -235,6 +508,8 @@ def preview(parsed, original, stored, index):
     form = ReviewForm(prefix=f"f{index}", initial={
         "name": original.name, "stored_file": stored, "url": original.url, "save": True,
         "title": metadata.title, "kind": metadata.kind, "published_on": metadata.published_on, "meeting": meeting,
+        **{f"meeting_{name}": getattr(value, "pk", value)
+           for name, value in meeting_details(metadata.meeting or MeetingInfo("")).items()},
     })
     fields = [("Title", metadata.title, "title"), ("Kind", metadata.kind, "kind"),
               ("Published", metadata.published_on, "published_on")]

@@ -67,6 +67,10 @@ class Meeting(models.Model):
         default=False,
         help_text="Created because a statement mentions it; cleared when one of its own statements is imported.",
     )
+    corrections = models.JSONField(
+        default=list, blank=True,
+        help_text="The fields an admin corrected, e.g. [\"city\", \"chair\"]: imports and re-parses never change them.",
+    )
 
     objects = MeetingQuerySet.as_manager()
 
@@ -122,6 +126,11 @@ class Document(models.Model):
     extraction = models.JSONField(
         default=dict, blank=True,
         help_text="For each field the importer filled: “found” in the text or “guessed”. Check the guessed ones.",
+    )
+    paragraph_corrections = models.JSONField(
+        default=list, blank=True,
+        help_text="The admin's edits of the paragraph split, in order, each naming the text it applies to; "
+                  "re-applied when the document is re-parsed.",
     )
     imported_at = models.DateTimeField(auto_now=True)
 

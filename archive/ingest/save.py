@@ -5,7 +5,7 @@ import difflib
 import hashlib
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
@@ -16,9 +16,11 @@ from django.utils.text import slugify
 from ..models import Document, DocumentSource, DocumentVersion, Meeting, MeetingSeries, Paragraph
 from ..search.indexing import enqueue_documents
 from . import ParsedStatement, parse_document
+from .corrections import apply_correction, apply_corrections, describe, words
 from .errors import IngestError
+from .mentions import find_mentions
 from .metadata import MeetingInfo, SeriesCatalogue
-from .structure import assign_anchors
+from .structure import ParsedParagraph, assign_anchors
 
 # Two paragraphs this similar (share of their words in the same order) are one text with small changes.
 SAME_PARAGRAPH = 0.9
@@ -27,6 +29,8 @@ SAME_PARAGRAPH = 0.9
 SHARED_FOR_VERSION = 0.6
 # Fields of a document the admin can correct; a correction survives re-parsing.
 CORRECTABLE_FIELDS = ("title", "kind", "published_on")
+# Fields of a meeting an import fills in; one the admin corrected (Meeting.corrections) is never changed.
+MEETING_FIELDS = ("start_date", "end_date", "city", "country", "mode", "chair", "chair_country", "co_chairs")
 NO_MEETING = (
     "no meeting of a known series (such as “21st ASEAN-ROK Summit”) is named in the title or text; "
     "choose the meeting, or add its series in the admin"
@@ -40,6 +44,8 @@ class ImportResult:
     # newest version); or "duplicate" (the same text, or part of it, recorded as another source of `document`)
     status: str
     notes: list[str]  # the reader's warnings, see ParsedStatement.notes
+    # The admin's paragraph edits (Document.paragraph_corrections) that no longer apply to this text.
+    unapplied: list[dict] = field(default_factory=list)
 
 
 @dataclass
@@ -123,7 +129,8 @@ def series_named(name: str) -> MeetingSeries:
 
 
 def resolve_meeting(info: MeetingInfo, from_mention=False) -> Meeting:
-    """Find the meeting by series and ordinal (or date), creating it or filling in what it lacks."""
+    """Find the meeting by series and ordinal (or date), creating it or filling in what it lacks (never a
+    field an admin corrected)."""
     meeting = find_existing_meeting(info)
     if meeting is None:
         meeting = Meeting(series=series_named(info.series), title=info.title,
@@ -134,19 +141,15 @@ def resolve_meeting(info: MeetingInfo, from_mention=False) -> Meeting:
     if not from_mention and meeting.known_only_from_mentions:
         # Its own statement completes a meeting that was known only from mentions.
         meeting.known_only_from_mentions = False
-        if info.ordinal and not meeting.ordinal:
+        if info.ordinal and not meeting.ordinal and not {"title", "ordinal"} & set(meeting.corrections):
             meeting.title = info.title
-    if meeting.ordinal is None and info.ordinal is not None:
+    if meeting.ordinal is None and info.ordinal is not None and "ordinal" not in meeting.corrections:
         meeting.ordinal = info.ordinal
-    for name in ("start_date", "end_date", "city", "country", "mode", "chair", "chair_country", "co_chairs"):
-        if not getattr(meeting, name) and getattr(info, name):
+    for name in MEETING_FIELDS:
+        if not getattr(meeting, name) and getattr(info, name) and name not in meeting.corrections:
             setattr(meeting, name, getattr(info, name))
     meeting.save()
     return meeting
-
-
-def words(text: str) -> list[str]:
-    return re.findall(r"\w+", text.casefold())
 
 
 def shared_paragraphs(texts: list[str], others: list[str]) -> int:
@@ -217,9 +220,10 @@ def paragraph_snapshot(document: Document) -> list[dict]:
             for p in document.paragraphs.all()]
 
 
-def record_version(document: Document, source: DocumentSource, label: str) -> DocumentVersion:
-    """Keep the document's current paragraphs as a version read from `source` (replacing that source's)."""
-    version = document.versions.filter(source=source).first()
+def record_version(document: Document, source: DocumentSource | None, label: str) -> DocumentVersion:
+    """Keep the document's current paragraphs as a version read from `source` (replacing that source's), or
+    as a new version when there is no source (an edit in the admin)."""
+    version = document.versions.filter(source=source).first() if source else None
     if version is None:
         number = (document.versions.order_by("-number").values_list("number", flat=True).first() or 0) + 1
         version = DocumentVersion(document=document, number=number, label=label, source=source)
@@ -231,12 +235,13 @@ def record_version(document: Document, source: DocumentSource, label: str) -> Do
 
 @transaction.atomic
 def save_statement(parsed: ParsedStatement, original: Original, meeting: Meeting | None = None,
-                   document: Document | None = None) -> ImportResult:
+                   document: Document | None = None, keep_paragraphs=False) -> ImportResult:
     """Save a parsed statement in `meeting` when given, else in the meeting its text names; into `document`
-    when given (a re-parse of one of its originals).
+    when given (a re-parse of one of its originals), keeping its paragraphs as they are if `keep_paragraphs`.
 
     A document is matched by its meeting and its text, never by its file name alone: the same text (or part
-    of it) becomes another source, a changed text a new version, another text a new document.
+    of it) becomes another source, a changed text a new version, another text a new document. The admin's
+    edits of an existing document's paragraphs are applied again to the new text.
     """
     metadata = parsed.metadata
     if meeting is None:
@@ -260,12 +265,19 @@ def save_statement(parsed: ParsedStatement, original: Original, meeting: Meeting
         document = document or Document()
     fill_document(document, parsed, meeting)
     source = add_source(document, original, parsed.format)
-    save_paragraphs(document, parsed, meeting)
+    unapplied = []
+    if not keep_paragraphs:
+        paragraphs, mentions = parsed.paragraphs, parsed.mentions
+        if document.paragraph_corrections:
+            unapplied = apply_corrections(paragraphs, document.paragraph_corrections)
+            mentions = find_mentions([p.text for p in paragraphs], series_catalogue(), metadata.meeting)
+        save_paragraphs(document, paragraphs, mentions, meeting)
     record_version(document, source, "as issued" if status == "imported" else
                    "corrected" if same_file is None and DocumentSource.objects.filter(
                        document=document, name=original.name).count() > 1 else "changed text")
     enqueue_documents([document.pk])
-    return ImportResult(document, status, parsed.notes)
+    notes = parsed.notes + [f"this paragraph edit no longer applies: {describe(edit)}" for edit in unapplied]
+    return ImportResult(document, status, notes, unapplied)
 
 
 def fill_document(document: Document, parsed: ParsedStatement, meeting: Meeting):
@@ -287,23 +299,58 @@ def fill_document(document: Document, parsed: ParsedStatement, meeting: Meeting)
     document.save()
 
 
-def save_paragraphs(document: Document, parsed: ParsedStatement, meeting: Meeting):
+def stable_anchors(document: Document, paragraphs: list[ParsedParagraph]) -> list[str]:
+    """assign_anchors' ids, except that a paragraph saved before with the same number and text keeps its
+    anchor: links to the paragraphs an edit or a re-parse did not change still find them."""
+    kept = {}
+    for number, text, anchor in document.paragraphs.values_list("number", "text", "anchor"):
+        kept.setdefault((number, text), []).append(anchor)
+    anchors = [kept[key].pop(0) if kept.get(key) else None for key in ((p.number, p.text) for p in paragraphs)]
+    used = set(filter(None, anchors))
+    for index, fresh in enumerate(assign_anchors([p.number for p in paragraphs])):
+        if anchors[index] is None:
+            candidate, n = fresh, 2
+            while candidate in used:
+                candidate, n = f"{fresh}-{n}", n + 1
+            used.add(candidate)
+            anchors[index] = candidate
+    return anchors
+
+
+def save_paragraphs(document: Document, paragraphs: list[ParsedParagraph], mentions: list, meeting: Meeting):
+    anchors = stable_anchors(document, paragraphs)
     document.paragraphs.all().delete()
-    texts = [paragraph.text for paragraph in parsed.paragraphs]
-    numbers = [paragraph.number for paragraph in parsed.paragraphs]
     saved = Paragraph.objects.bulk_create(
-        Paragraph(document=document, position=position, number=number, anchor=anchor, text=text,
-                  heading=paragraph.heading)
-        for position, (paragraph, number, anchor, text) in enumerate(
-            zip(parsed.paragraphs, numbers, assign_anchors(numbers), texts), start=1)
+        Paragraph(document=document, position=position, number=paragraph.number, anchor=anchor,
+                  text=paragraph.text, heading=paragraph.heading)
+        for position, (paragraph, anchor) in enumerate(zip(paragraphs, anchors), start=1)
     )
-    for mention in parsed.mentions:
+    for mention in mentions:
         mentioned = resolve_meeting(MeetingInfo(mention.series, mention.ordinal, mention.date), from_mention=True)
-        if mention.special and mentioned.known_only_from_mentions and not mentioned.title.startswith("Special"):
+        if mention.special and mentioned.known_only_from_mentions and not mentioned.title.startswith("Special") \
+                and "title" not in mentioned.corrections:
             mentioned.title = mention.title
             mentioned.save(update_fields=["title"])
         if mentioned != meeting:
             saved[mention.paragraph].mentions.add(mentioned)
+
+
+@transaction.atomic
+def edit_paragraphs(document: Document, correction: dict) -> bool:
+    """Apply one of the admin's edits of the paragraph split (see `corrections`), keep it for re-parses,
+    re-index the document and keep the result as a new version; False, changing nothing, when it does not
+    apply."""
+    paragraphs = [ParsedParagraph(p.number, p.text, p.heading) for p in document.paragraphs.all()]
+    if not apply_correction(paragraphs, correction):
+        return False
+    document.paragraph_corrections = [*document.paragraph_corrections, correction]
+    document.save(update_fields=["paragraph_corrections"])
+    meeting = document.meeting
+    own = MeetingInfo(meeting.series.name, meeting.ordinal, meeting.start_date)
+    save_paragraphs(document, paragraphs, find_mentions([p.text for p in paragraphs], series_catalogue(), own), meeting)
+    record_version(document, None, "edited in the admin")
+    enqueue_documents([document.pk])
+    return True
 
 
 def import_statement(data: bytes, name: str, url: str = "", meeting: Meeting | None = None) -> ImportResult:
@@ -314,15 +361,89 @@ def import_statement(data: bytes, name: str, url: str = "", meeting: Meeting | N
     return save_statement(parsed, Original(name, data, url), meeting)
 
 
-def reparse(document: Document) -> ImportResult:
-    """Run the importer again on the stored original of the document's newest version."""
-    newest = document.versions.order_by("-number").select_related("source").first()
-    source = newest.source if newest and newest.source else document.primary_source
+@dataclass
+class Reparse:
+    """What re-parsing a document's stored original reads, before anything is saved."""
+
+    document: Document
+    original: Original
+    parsed: ParsedStatement
+    paragraphs: list[ParsedParagraph]  # the parse's paragraphs with the admin's edits applied again
+    unapplied: list[dict]  # the admin's edits that no longer apply
+
+
+@dataclass
+class Change:
+    """A field a re-parse would change."""
+
+    name: str  # a field of the document (CORRECTABLE_FIELDS or "meeting"), of its meeting, or "paragraphs"
+    current: object
+    reparsed: object
+    corrected: bool  # the admin set the current value: kept unless the change is accepted
+
+
+def read_again(document: Document) -> Reparse:
+    """Parse the stored original of the document's newest version again, saving nothing."""
+    newest = document.versions.exclude(source=None).order_by("-number").select_related("source").first()
+    source = newest.source if newest else document.primary_source
     if source is None:
         raise IngestError("this document has no stored original to re-parse")
     original = Original(source.name, read_original(source.stored_file, source.checksum), source.url,
                         source.retrieved_on)
     parsed = parse_document(original.data, source.name, series_catalogue(), settings.ARCHIVE_MAX_UPLOAD_BYTES)
+    paragraphs = [ParsedParagraph(p.number, p.text, p.heading) for p in parsed.paragraphs]
+    return Reparse(document, original, parsed, paragraphs, apply_corrections(paragraphs, document.paragraph_corrections))
+
+
+def reparse_changes(reparse: Reparse) -> list[Change]:
+    """What saving the re-parse would change, field by field: the document's fields, its meeting, the empty
+    fields of its meeting the text fills (or a corrected one it reads otherwise) and its paragraphs."""
+    document, metadata = reparse.document, reparse.parsed.metadata
+    corrected = {name for name, how in document.extraction.items() if how == "corrected"}
+    changes = [Change(name, getattr(document, name), getattr(metadata, name), name in corrected)
+               for name in CORRECTABLE_FIELDS if getattr(document, name) != getattr(metadata, name)]
+    info, meeting = metadata.meeting, document.meeting
+    found = find_existing_meeting(info) if info else None
+    if info and found != meeting:
+        changes.append(Change("meeting", meeting, found or f"{info.title} (new)", "meeting" in corrected))
+    elif info:
+        for name in MEETING_FIELDS:
+            current, reparsed = getattr(meeting, name), getattr(info, name)
+            if reparsed and reparsed != current and (not current or name in meeting.corrections):
+                changes.append(Change(name, current, reparsed, name in meeting.corrections))
+    current = [(p.number, p.heading, p.text) for p in document.paragraphs.all()]
+    if current != [(p.number, p.heading, p.text) for p in reparse.paragraphs]:
+        changes.append(Change("paragraphs", len(current), len(reparse.paragraphs), False))
+    return changes
+
+
+@transaction.atomic
+def apply_reparse(reparse: Reparse, accepted: set[str]) -> ImportResult:
+    """Save the re-parse, taking the changes named in `accepted`; a change not accepted keeps the current
+    value, which counts from now on as the admin's correction."""
+    document, meeting = reparse.document, reparse.document.meeting
+    changes = {change.name: change for change in reparse_changes(reparse)}
+    for name, change in changes.items():
+        if name in MEETING_FIELDS and name in accepted:
+            setattr(meeting, name, change.reparsed)
+            meeting.corrections = [other for other in meeting.corrections if other != name]
+        elif name in MEETING_FIELDS:
+            meeting.corrections = sorted({*meeting.corrections, name})
+        elif name in accepted:
+            document.extraction.pop(name, None)
+        elif name != "paragraphs":
+            document.extraction[name] = "corrected"
+    if changes.keys() & set(MEETING_FIELDS):
+        meeting.save()
+    parsed = reparse.parsed
     # A document filed by hand under a meeting (or under a meeting its text does not name) stays there.
     keep_meeting = parsed.metadata.meeting is None or document.extraction.get("meeting") == "corrected"
-    return save_statement(parsed, original, document.meeting if keep_meeting else None, document=document)
+    return save_statement(parsed, reparse.original, meeting if keep_meeting else None, document=document,
+                          keep_paragraphs="paragraphs" in changes and "paragraphs" not in accepted)
+
+
+def reparse(document: Document) -> ImportResult:
+    """Run the importer again on the stored original of the document's newest version, taking every change
+    except to the fields the admin corrected."""
+    again = read_again(document)
+    return apply_reparse(again, {change.name for change in reparse_changes(again) if not change.corrected})
