@@ -297,9 +297,10 @@ OWN_WITH_KOREA = 15
 OWN_IN_OPENING = 5
 OWN_PER_MENTION = 2
 OWN_MAX_MENTIONS = 5
-HELD_AFTER = re.compile(r"^\s*(?:\([^)]*\)\s*)?(?:was|were|is|has been)\s+(?:successfully\s+|officially\s+)?"
-                        r"(?:held|convened|hosted|opened|organi[sz]ed)|^\s*(?:\([^)]*\)\s*)?(?:took place|met|opened)\b"
-                        r"|^\s*(?:\([^)]*\)\s*)?,?\s*(?:held|convened)\s+(?:in|on|via|by)\b", re.I)
+# Matched at the end of a meeting's name (match() anchors there; a "^" would not).
+HELD_AFTER = re.compile(r"\s*(?:\([^)]*\)\s*)?(?:was|were|is|has been)\s+(?:successfully\s+|officially\s+)?"
+                        r"(?:held|convened|hosted|opened|organi[sz]ed)|\s*(?:\([^)]*\)\s*)?(?:took place|met|opened)\b"
+                        r"|\s*(?:\([^)]*\)\s*)?,?\s*(?:held|convened)\s+(?:in|on|via|by)\b", re.I)
 OCCASION_BEFORE = re.compile(r"(?:\b(?:at|during|of|on the occasion of|on the sidelines of|for|to) the\s+|"
                              r"\b(?:attended|chaired|hosted|co-chaired|adopted at)\s+the\s+)$", re.I)
 PAST_BEFORE = re.compile(r"\b(?:since|previous|last|upcoming|next|forthcoming|earlier|preceding)\b[^.]{0,30}$", re.I)
@@ -429,17 +430,23 @@ def find_chairs(text: str) -> tuple[str, str, str]:
 
 # Words of a site's name, menu or section label rather than of a document's title.
 SITE_WORDS = re.compile(
-    r"\||\bwww\.|\.(?:com|org|net|go\.\w\w|gov(?:\.\w\w)?)\b|\b(?:ministry|department|office|mission|embassy|database"
-    r"|institute|university|portal|upload|sign in|log ?in|register|menu|press releases|speeches|news|home|search"
+    r"\||\s[>»›]\s|\bwww\.|\.(?:com|org|net|go\.\w\w|gov(?:\.\w\w)?)\b|\b(?:ministry|department|office|mission|embassy|database"
+    r"|institute|university|portal|upload|sign in|log ?in|register|menu|press releases|press room|speeches|news|home|search"
     r"|briefing room|cheong wa dae)\b", re.I)
 TITLE_MAX_WORDS = 40
+TITLE_CONTINUATION_WORDS = 6
+TITLE_PAIR_MARGIN = 1  # a pair of lines must score clearly better than the line alone
 KIND_LABEL = re.compile(r"^\W*(?:" + "|".join(pattern for _, pattern in KINDS) + r")\W*(?:no\.?\s*[\w/-]+)?\W*$", re.I)
 
 
 def pick_title(header: list[str], catalogue=None) -> str:
     """The header line that reads most like a document's title (names a kind or a meeting; no site name)."""
     best, best_score = "", None
-    for position, line in enumerate(header):
+    # A title may be printed over two lines ("… Commemorative" / "Summit"): each line and each pair is a candidate.
+    candidates = [(position, line) for position, line in enumerate(header)] + [
+        (position, f"{line} {following}") for position, (line, following) in enumerate(zip(header, header[1:]))
+        if not re.search(r"[.:;]$", line) and len(following.split()) <= TITLE_CONTINUATION_WORDS]
+    for position, line in candidates:
         words = len(re.findall(r"[A-Za-z]{2,}", line))
         if is_date_line(line) or line.rstrip().endswith(".") or words < 2 or words > TITLE_MAX_WORDS \
                 or PLACE_LABEL.match(line) or is_preamble_line(line):
@@ -448,7 +455,7 @@ def pick_title(header: list[str], catalogue=None) -> str:
         score = (10 if find_kind(line) and not kind_label_only else 0) - (6 if kind_label_only else 0) + (
             8 if catalogue and catalogue.find_all(normalise_series_text(line)) else 0) - (
             12 if SITE_WORDS.search(line) else 0) - position * 0.1
-        if best_score is None or score > best_score:
+        if best_score is None or score > best_score + TITLE_PAIR_MARGIN * (line.count(" ") > best.count(" ")):
             best, best_score = line, score
     return TITLE_LABEL.sub("", best)
 

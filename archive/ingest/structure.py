@@ -52,6 +52,7 @@ ONE_PARAGRAPH_PER_LINE_MIN_LENGTH = 150
 HEADING_MAX_WORDS = 14
 HARD_WRAP_MAX = 100  # hard-wrapped text has lines no longer than this
 PREAMBLE_MIN_WORDS = 8
+PROSE_MIN_WORDS = 12  # a line this long is the statement's text, not a menu
 CLOSING_LINE_MAX = 90
 TRAILING_CHROME_MAX = 100
 CLOSING_LINE = re.compile(r"^(?:(?:issued|done|adopted|signed|released)\s+(?:in|at|on)\s+)?[A-Z][\w .'’-]{1,40},\s*"
@@ -95,10 +96,11 @@ def has_latin(text: str) -> bool:
 
 def strip_furniture(texts: list[str], removed: list[str]) -> tuple[list[int], str]:
     """Indices of the lines (or blocks) to keep, and the attachment name if one is given."""
-    attachment, kept, seen_content = "", [], False
+    attachment, kept, seen_content, seen_prose = "", [], False, False
     for index, raw in enumerate(texts):
         text = raw.strip()
-        if seen_content and SITE_TAIL_START.match(text):
+        # The site's tail comes after the statement's prose; the same words above it are the site's menu.
+        if seen_prose and SITE_TAIL_START.match(text):
             removed.extend(t for t in texts[index:] if t.strip())
             break
         match = ATTACHMENT_LINE.match(text)
@@ -112,6 +114,7 @@ def strip_furniture(texts: list[str], removed: list[str]) -> tuple[list[int], st
             continue
         if text and has_latin(text):
             seen_content = True
+            seen_prose = seen_prose or len(text.split()) >= PROSE_MIN_WORDS
         kept.append(index)
     return drop_contact_blocks(texts, kept, removed), attachment
 
