@@ -66,7 +66,7 @@ HONORIFIC = re.compile(
     r"|Akka Moha Sena Padei Techo|Moha Bovor Thipadei|Dato['’]?\s+Seri|Dato['’]?\s+Sri|Datuk|Dato['’]?|Tan Sri|Pehin"
     r"|Prof\.?|Professor|General|Gen\.?|Senior|State|Prime|Minister|President|Vice|Deputy|Foreign|Secretary"
     r"|Counsellor|Chancellor|Chairman|Chair|Sultan|Haji|King|Queen|the|of|for|Affairs|Trade|Industry|Economy"
-    r"|Economic|Permanent|General|Ambassador|Acting|First)\b\.?,?\s+)+", re.I)
+    r"|Economic|Political|Permanent|General|Ambassador|Acting|First)\b\.?,?\s+)+", re.I)
 # Abbreviations whose full stops would otherwise end a sentence early.
 ABBREVIATION_DOTS = re.compile(r"\b(H\.\s?E|Mr|Ms|Mrs|Dr|St|Jr|U\.S|Gen|Prof|Ret|Rtd)\.")
 CHAIRED_BY = re.compile(
@@ -77,6 +77,8 @@ CHAIRED_BY = re.compile(
 AS_CHAIR = re.compile(r"(?P<who>(?:[A-Z][\w'’.-]*\s+){0,6}[A-Z][\w'’.-]*(?:\s+of\s+(?:the\s+)?[A-Z][\w ']+?)?),?\s+"
                       r"(?:in (?:its|his|her) capacity )?as(?: the)? (?:ASEAN Chair|Chair of ASEAN|ASEAN Chairman)\b")
 ADDRESSED_CHAIR = re.compile(r"\b(?:Mr\.?|Madam|Madame)\s+Chair(?:man|person)?,\s+(?P<who>(?:[A-Z][\w'’.-]*\s*){2,6})(?=,)")
+CO_CHAIRED_WITH = re.compile(r"(?P<who>[^.;]+?),?\s+co-chaired\s+(?:the\s+\w+(?:\s+\w+)?\s+)?with\s+(?P<other>[^.;]+)",
+                             re.I)
 CO_CHAIRED = re.compile(r"(?P<who>[^.]+?),?\s+co-chaired\b", re.I)
 CO_CHAIRED_BY = re.compile(r"\bco-chaired by (?P<who>[^.]+)", re.I)
 
@@ -406,9 +408,9 @@ def find_chairs(text: str) -> tuple[str, str, str]:
         name, country = split_person_and_office((match["who"] or match["who2"]).strip())
         if name or country:
             return name, country, ""
-    match = CO_CHAIRED_BY.search(text) or CO_CHAIRED.search(text)
+    match = CO_CHAIRED_WITH.search(text) or CO_CHAIRED_BY.search(text) or CO_CHAIRED.search(text)
     if match:
-        chairs = split_chairs(match["who"])
+        chairs = split_chairs(match["who"] if "other" not in match.groupdict() else f"{match['who']}, and {match['other']}")
         if chairs:
             co_chairs = "; ".join(f"{name} ({country})" if country and name else name or country
                                   for name, country in chairs)

@@ -8,20 +8,21 @@ import functools
 import re
 import unicodedata
 
-# The archive's name for a country (by ISO code) where it differs from pycountry's, and other spellings.
+# The archive's name for a country (by ISO code) where it differs from pycountry's, and other spellings
+# (adjectives too: "his Cambodian counterpart").
 ARCHIVE_COUNTRY_NAMES = {
-    "BN": ("Brunei Darussalam", ["Brunei Darussalam", "Brunei", "Negara Brunei Darussalam"]),
-    "KH": ("Cambodia", ["Kingdom of Cambodia", "Cambodia"]),
-    "ID": ("Indonesia", ["Republic of Indonesia", "Indonesia"]),
-    "LA": ("Lao PDR", ["Lao People's Democratic Republic", "Lao P.D.R.", "Lao PDR", "Laos"]),
-    "MY": ("Malaysia", ["Malaysia"]),
+    "BN": ("Brunei Darussalam", ["Brunei Darussalam", "Brunei", "Negara Brunei Darussalam", "Bruneian"]),
+    "KH": ("Cambodia", ["Kingdom of Cambodia", "Cambodia", "Cambodian"]),
+    "ID": ("Indonesia", ["Republic of Indonesia", "Indonesia", "Indonesian"]),
+    "LA": ("Lao PDR", ["Lao People's Democratic Republic", "Lao P.D.R.", "Lao PDR", "Laos", "Laotian"]),
+    "MY": ("Malaysia", ["Malaysia", "Malaysian"]),
     "MM": ("Myanmar", ["Republic of the Union of Myanmar", "Myanmar"]),
-    "PH": ("Philippines", ["Republic of the Philippines", "Philippines"]),
-    "SG": ("Singapore", ["Republic of Singapore", "Singapore"]),
-    "TH": ("Thailand", ["Kingdom of Thailand", "Thailand"]),
-    "VN": ("Viet Nam", ["Socialist Republic of Viet Nam", "Viet Nam", "Vietnam", "Việt Nam"]),
+    "PH": ("Philippines", ["Republic of the Philippines", "Philippines", "Philippine", "Filipino"]),
+    "SG": ("Singapore", ["Republic of Singapore", "Singapore", "Singaporean"]),
+    "TH": ("Thailand", ["Kingdom of Thailand", "Thailand", "Thai"]),
+    "VN": ("Viet Nam", ["Socialist Republic of Viet Nam", "Viet Nam", "Vietnam", "Việt Nam", "Vietnamese"]),
     "TL": ("Timor-Leste", ["Democratic Republic of Timor-Leste", "Timor-Leste", "East Timor"]),
-    "KR": ("ROK", ["Republic of Korea", "ROK", "South Korea", "Korea"]),
+    "KR": ("ROK", ["Republic of Korea", "ROK", "South Korea", "Korea", "Korean"]),
     "KP": ("DPRK", ["Democratic People's Republic of Korea", "DPRK", "North Korea"]),
     "CN": ("China", ["People's Republic of China", "China"]),
     "US": ("United States", ["United States of America", "United States", "U.S."]),
