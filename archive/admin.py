@@ -1,3 +1,4 @@
+import json
 import re
 
 from django import forms
@@ -11,12 +12,13 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from .ingest import IngestError, parse_document
-from .ingest.corrections import OPERATIONS, describe, split_point
+from .ingest.corrections import OPERATIONS, apply_correction, apply_corrections, describe, is_correction, split_point
 from .ingest.metadata import KINDS, MeetingInfo
 from .ingest.save import (
-    CORRECTABLE_FIELDS, MEETING_FIELDS, Original, apply_reparse, edit_paragraphs, find_duplicate,
+    CORRECTABLE_FIELDS, MEETING_FIELDS, Original, apply_edits, apply_reparse, edit_paragraphs, find_duplicate,
     find_existing_meeting, read_again, read_original, reparse, reparse_changes, save_statement, series_catalogue,
 )
+from .ingest.structure import ParsedParagraph
 from .models import AliasGroup, Document, DocumentSource, Meeting, MeetingSeries, Paragraph, Topic
 from .sanitize import plain_text
 
@@ -165,12 +167,23 @@ def meeting_details(meeting):
     return values
 
 
+NUMBER_LENGTH = Paragraph._meta.get_field("number").max_length
+
+
+def plain_number(edit):
+    """Whether an edit's number (if it sets one) is plain text that fits a paragraph's number."""
+    number = edit.get("number", "")
+    return len(number) <= NUMBER_LENGTH and number == plain_text(number).strip()
+
+
 class ReviewForm(MeetingDetailsForm):
-    """One previewed file: where its original is kept, and the corrections made before saving."""
+    """One previewed file: where its original is kept, and the corrections made before saving (its paragraph
+    edits, made in turn on the review page, among them)."""
 
     name = forms.CharField(widget=forms.HiddenInput, max_length=255)
     stored_file = forms.RegexField(STORED_ORIGINAL, widget=forms.HiddenInput)
     url = forms.URLField(required=False, widget=forms.HiddenInput, assume_scheme="https")
+    paragraph_edits = forms.JSONField(required=False, widget=forms.HiddenInput)
     save = forms.BooleanField(required=False, initial=True, label="Save this statement")
     title = forms.CharField(max_length=300, required=False, widget=forms.TextInput(attrs={"size": 80}))
     kind = forms.ChoiceField(choices=[("", "(as read)")] + [(k, k) for k, _ in KINDS] + [("Statement", "Statement")],
@@ -179,6 +192,27 @@ class ReviewForm(MeetingDetailsForm):
     meeting = forms.ModelChoiceField(MEETINGS_IN_ORDER, required=False,
                                      help_text="Leave empty to take the meeting from the text (corrected by the "
                                                "fields below).")
+
+    def clean_paragraph_edits(self):
+        """The edits as ParagraphEditForm.correction makes them: nothing else is taken from the page."""
+        edits = self.cleaned_data["paragraph_edits"] or []
+        if not isinstance(edits, list) or not all(is_correction(edit) and plain_number(edit) for edit in edits):
+            raise forms.ValidationError("The paragraph edits are not valid.")
+        return edits
+
+    def file_is_valid(self):
+        """Whether the fields naming the file and its paragraph edits are (its corrections may not be yet)."""
+        return self.is_valid() or not self.errors.keys() & {"name", "stored_file", "url", "paragraph_edits"}
+
+    @property
+    def edit_prefix(self):
+        """The prefix of the file's ParagraphEditForm."""
+        return f"{self.prefix}-edit"
+
+    def original(self):
+        """The file as uploaded, read again from the archive's store."""
+        data = self.cleaned_data
+        return Original(data["name"], read_original(data["stored_file"]), data["url"])
 
     def reviewed_meeting(self, parsed):
         """The meeting chosen for the statement, or None to find or create it from what was read, corrected
@@ -241,40 +275,56 @@ class DocumentForm(MeetingDetailsForm, forms.ModelForm):
 
 
 class ParagraphEditForm(forms.Form):
-    """One edit of the paragraph split (or forgetting an earlier one), as posted from the paragraphs page."""
+    """One edit of the paragraph split (or forgetting an earlier one), as posted from a document's paragraphs
+    page or from the review of an upload."""
 
-    paragraph = forms.ModelChoiceField(Paragraph.objects.none(), required=False, widget=forms.HiddenInput,
+    paragraph = forms.TypedChoiceField(coerce=int, empty_value=None, required=False, widget=forms.HiddenInput,
                                        error_messages={"invalid_choice": "The paragraphs changed meanwhile: "
                                                                          "make the edit again on this page."})
     op = forms.ChoiceField(choices=[(op, op) for op in OPERATIONS], required=False)
-    number = forms.CharField(required=False, max_length=30)
+    number = forms.CharField(required=False, max_length=NUMBER_LENGTH)
     after = forms.CharField(required=False, max_length=300)
     forget = forms.IntegerField(required=False, min_value=0)
 
-    def __init__(self, document, *args, **kwargs):
+    def __init__(self, paragraphs, edits, *args, **kwargs):
+        """`paragraphs`: {the key the page posts for a paragraph: the paragraph}, in order; `edits`: those
+        recorded so far."""
         super().__init__(*args, **kwargs)
-        self.document = document
-        self.fields["paragraph"].queryset = document.paragraphs.all()
+        self.paragraphs, self.edits = paragraphs, edits
+        self.fields["paragraph"].choices = [(key, key) for key in paragraphs]
+
+    @staticmethod
+    def posted(data, prefix):
+        """Whether an edit (or forgetting one) was posted under this prefix."""
+        return f"{prefix}-op" in data or f"{prefix}-forget" in data
 
     def clean(self):
         data = super().clean()
         if data.get("forget") is not None:
-            if data["forget"] >= len(self.document.paragraph_corrections):
+            if data["forget"] >= len(self.edits):
                 raise forms.ValidationError("That edit is no longer recorded.")
-        elif not data.get("paragraph") or not data.get("op"):
+        elif data.get("paragraph") is None or not data.get("op"):
             raise forms.ValidationError("Choose a paragraph and an edit.")
-        elif data["op"] == "split" and split_point(data["paragraph"].text, data.get("after", "")) is None:
+        elif data["op"] == "split" and split_point(self.chosen().text, data.get("after", "")) is None:
             raise forms.ValidationError("To split a paragraph, give words it contains before its end.")
         elif data["op"] == "merge" and self.following() is None:
             raise forms.ValidationError("The last paragraph has none after it to join.")
         return data
 
+    def chosen(self):
+        return self.paragraphs[self.cleaned_data["paragraph"]]
+
     def following(self):
-        return self.document.paragraphs.filter(position__gt=self.cleaned_data["paragraph"].position).first()
+        keys = list(self.paragraphs)
+        after = keys.index(self.cleaned_data["paragraph"]) + 1
+        return self.paragraphs[keys[after]] if after < len(keys) else None
+
+    def error_text(self):
+        return " ".join(error for errors in self.errors.values() for error in errors)
 
     def correction(self):
         data = self.cleaned_data
-        correction = {"op": data["op"], "text": data["paragraph"].text}
+        correction = {"op": data["op"], "text": self.chosen().text}
         if data["op"] == "merge":
             correction["next"] = self.following().text
         elif data["op"] == "split":
@@ -375,10 +425,10 @@ class DocumentAdmin(admin.ModelAdmin):
         """Edit the paragraph split: join, split, number, remove as furniture, make a heading."""
         document = self.changeable_document(request, pk)
         if request.method == "POST":
-            form = ParagraphEditForm(document, request.POST)
+            form = ParagraphEditForm({p.pk: p for p in document.paragraphs.all()}, document.paragraph_corrections,
+                                     request.POST)
             if not form.is_valid():
-                self.message_user(request, " ".join(e for errors in form.errors.values() for e in errors),
-                                  messages.ERROR)
+                self.message_user(request, form.error_text(), messages.ERROR)
             elif form.cleaned_data["forget"] is not None:
                 forgotten = document.paragraph_corrections.pop(form.cleaned_data["forget"])
                 document.save(update_fields=["paragraph_corrections"])
@@ -427,11 +477,18 @@ class DocumentAdmin(admin.ModelAdmin):
         })
 
     def upload_view(self, request):
-        """Upload or paste statements, review what the importer read, correct it, then save."""
+        """Upload or paste statements, review what the importer read, correct it (its paragraphs too), then
+        save."""
         if not self.has_add_permission(request):
             return redirect("admin:index")
         if request.method == "POST" and "review" in request.POST:
-            return self.save_reviewed(request)
+            count = int(request.POST.get("count", 0))
+            forms_ = [ReviewForm(request.POST, prefix=f"f{i}") for i in range(min(count, 100))]
+            edited = next((index for index, form in enumerate(forms_)
+                           if ParagraphEditForm.posted(request.POST, form.edit_prefix)), None)
+            if edited is not None:
+                return self.edit_reviewed(request, forms_, edited)
+            return self.save_reviewed(request, forms_)
         form = UploadForm(request.POST, request.FILES) if request.method == "POST" else UploadForm()
         if not form.is_valid():
             return self.render_page(request, "admin/archive/document/upload.html",
@@ -439,21 +496,40 @@ class DocumentAdmin(admin.ModelAdmin):
         previews, failures = [], []
         for original in form.originals():
             try:
-                parsed = parse_document(original.data, original.name, series_catalogue(),
-                                        settings.ARCHIVE_MAX_UPLOAD_BYTES)
+                parsed = parse(original)
             except IngestError as error:
                 failures.append((original.name, str(error)))
                 continue
             stored = original.store()
-            previews.append(preview(parsed, original, stored, len(previews)))
+            previews.append(preview(parsed, original, review_form(parsed, original, stored, len(previews))))
+        return self.render_review(request, previews, failures, len(previews))
+
+    def render_review(self, request, previews, failures, count):
         return self.render_page(request, "admin/archive/document/review.html", {
-            "title": "Review before saving", "previews": previews, "failures": failures,
-            "count": len(previews),
+            "title": "Review before saving", "previews": previews, "failures": failures, "count": count,
         })
 
-    def save_reviewed(self, request):
-        count = int(request.POST.get("count", 0))
-        forms_ = [ReviewForm(request.POST, prefix=f"f{i}") for i in range(min(count, 100))]
+    def edit_reviewed(self, request, forms_, edited):
+        """Make one paragraph edit (or undo one) in the preview of the file `edited` and show the review page
+        again: each file read again from its stored original, with its edits (its review form's) made again."""
+        data, previews, failures = request.POST.copy(), [], []
+        for index, form in enumerate(forms_):
+            try:
+                if not form.file_is_valid():
+                    raise IngestError("the review form was incomplete")
+                original = form.original()
+                parsed = parse(original)
+            except IngestError as error:
+                failures.append((form.data.get(f"{form.prefix}-name", "?"), str(error)))
+                continue
+            edits, outcome = form.cleaned_data["paragraph_edits"], None
+            if index == edited:
+                edits, outcome = edit_preview(parsed.paragraphs, edits, request.POST, form.edit_prefix)
+                data[f"{form.prefix}-paragraph_edits"] = json.dumps(edits)
+            previews.append(preview(parsed, original, ReviewForm(data, prefix=form.prefix), edits, outcome))
+        return self.render_review(request, previews, failures, len(forms_))
+
+    def save_reviewed(self, request, forms_):
         saved, failures = [], []
         for form in forms_:
             if not form.is_valid():
@@ -467,13 +543,12 @@ class DocumentAdmin(admin.ModelAdmin):
                                                "change documents"))
                 continue
             try:
-                original = Original(data["name"], read_original(data["stored_file"]), data["url"])
-                parsed = parse_document(original.data, original.name, series_catalogue(),
-                                        settings.ARCHIVE_MAX_UPLOAD_BYTES)
+                original = form.original()
+                parsed = parse(original)
                 correct_document_fields(parsed, data)
                 meeting, details = form.reviewed_meeting(parsed)
                 with transaction.atomic():
-                    result = save_statement(parsed, original, meeting)
+                    result = save_statement(parsed, original, meeting, edits=data["paragraph_edits"])
                     if details:
                         correct_meeting(result.document.meeting, details)
             except IngestError as error:
@@ -493,6 +568,10 @@ class DocumentAdmin(admin.ModelAdmin):
         return redirect(reverse("admin:archive_document_changelist") if saved else reverse("admin:archive_document_upload"))
 
 
+def parse(original):
+    return parse_document(original.data, original.name, series_catalogue(), settings.ARCHIVE_MAX_UPLOAD_BYTES)
+
+
 def correct_document_fields(parsed, data):
     metadata = parsed.metadata
     for name in ("title", "kind", "published_on"):
@@ -501,16 +580,40 @@ def correct_document_fields(parsed, data):
             metadata.provenance[name] = "corrected"
 
 
-def preview(parsed, original, stored, index):
-    """What the importer read from one file, with a form to correct it before saving."""
+def edit_preview(read, edits, data, prefix):
+    """A preview's edits with the one posted under `prefix` made (or one undone), and what became of it (a
+    message's level and text); `read`: the paragraphs as read from the original."""
+    paragraphs = [ParsedParagraph(p.number, p.text, p.heading) for p in read]
+    apply_corrections(paragraphs, edits)
+    form = ParagraphEditForm(dict(enumerate(paragraphs)), edits, data, prefix=prefix)
+    if not form.is_valid():
+        return edits, ("error", form.error_text())
+    if form.cleaned_data["forget"] is not None:
+        index = form.cleaned_data["forget"]
+        return edits[:index] + edits[index + 1:], ("success", f"Undone: {describe(edits[index])}.")
+    correction = form.correction()
+    if not apply_correction(paragraphs, correction):
+        return edits, ("error", f"That edit does not apply: {describe(correction)}.")
+    return [*edits, correction], ("success", f"Done: {describe(correction)}.")
+
+
+def review_form(parsed, original, stored, index):
+    """The review form of a file just uploaded, filled in with what the importer read."""
     metadata = parsed.metadata
-    meeting = find_existing_meeting(metadata.meeting) if metadata.meeting else None
-    form = ReviewForm(prefix=f"f{index}", initial={
-        "name": original.name, "stored_file": stored, "url": original.url, "save": True,
-        "title": metadata.title, "kind": metadata.kind, "published_on": metadata.published_on, "meeting": meeting,
+    return ReviewForm(prefix=f"f{index}", initial={
+        "name": original.name, "stored_file": stored, "url": original.url, "paragraph_edits": [], "save": True,
+        "title": metadata.title, "kind": metadata.kind, "published_on": metadata.published_on,
+        "meeting": find_existing_meeting(metadata.meeting) if metadata.meeting else None,
         **{f"meeting_{name}": getattr(value, "pk", value)
            for name, value in meeting_details(metadata.meeting or MeetingInfo("")).items()},
     })
+
+
+def preview(parsed, original, form, edits=(), outcome=None):
+    """What the importer read from one file, with `edits` made in its paragraphs, and the forms to correct it
+    before saving; `outcome`: what became of the paragraph edit just posted (a message's level and text)."""
+    metadata = parsed.metadata
+    meeting = find_existing_meeting(metadata.meeting) if metadata.meeting else None
     fields = [("Title", metadata.title, "title"), ("Kind", metadata.kind, "kind"),
               ("Published", metadata.published_on, "published_on")]
     if metadata.meeting:
@@ -525,13 +628,17 @@ def preview(parsed, original, stored, index):
                PROVENANCE_LABELS.get(metadata.provenance.get(name), metadata.provenance.get(name, "not found")))
               for label, value, name in fields]
     duplicate = None
-    if meeting:
+    if meeting:  # compared before the edits, as save_statement compares it
         duplicate = find_duplicate(meeting, [p.text for p in parsed.paragraphs])
+    notes = parsed.notes + [f"this paragraph edit no longer applies: {describe(edit)}"
+                            for edit in apply_edits(parsed, edits)]
     return {"name": original.name, "format": parsed.format, "form": form, "fields": fields,
             "paragraphs": parsed.paragraphs, "removed": parsed.removed, "mentions": parsed.mentions,
             "attachment": parsed.attachment_name, "duplicate": duplicate, "summary": metadata.summary,
-            "no_meeting": metadata.meeting is None, "notes": parsed.notes,
-            "ocr": metadata.provenance.get("text") == "ocr"}
+            "no_meeting": metadata.meeting is None, "notes": notes,
+            "ocr": metadata.provenance.get("text") == "ocr",
+            "edit": ParagraphEditForm(dict(enumerate(parsed.paragraphs)), edits, prefix=form.edit_prefix),
+            "edits": [describe(edit) for edit in edits], "outcome": outcome}
 
 
 @admin.register(Paragraph)

@@ -26,14 +26,13 @@ def admin_client(client, transactional_db, django_db_serialized_rollback):
 
 
 def review_data(response, **changes):
-    """The review form as the admin would submit it, with `changes` made to every file's fields."""
-    data = {"review": "1", "count": str(len(response.context["previews"]))}
+    """The review form as the admin would submit it (as the page shows it), with `changes` made to every file's
+    fields."""
+    data = {"review": "1", "count": str(response.context["count"])}
     for item in response.context["previews"]:
         form = item["form"]
         for name, field in form.fields.items():
-            value = changes.get(name, form.initial.get(name))
-            if name == "meeting" and value is not None:
-                value = getattr(value, "pk", value)
+            value = field.prepare_value(changes[name]) if name in changes else form[name].value()
             if name == "save":
                 value = "on" if value else ""
             data[f"{form.prefix}-{name}"] = "" if value is None else value

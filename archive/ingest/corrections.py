@@ -20,11 +20,19 @@ from .structure import ParsedParagraph
 # A paragraph this similar (share of its words in the same order) to the text an operation names is that
 # paragraph, read again with small differences.
 SAME_TEXT = 0.9
-OPERATIONS = ("merge", "split", "number", "furniture", "heading")
+# Each operation, with the keys it has besides "op" and "text".
+OPERATIONS = {"merge": ("next",), "split": ("after",), "number": ("number",), "furniture": (), "heading": ()}
 
 
 def words(text: str) -> list[str]:
     return re.findall(r"\w+", text.casefold())
+
+
+def is_correction(value) -> bool:
+    """Whether `value` (read back from a form, say) is one of the operations above."""
+    return isinstance(value, dict) and value.get("op") in OPERATIONS \
+        and value.keys() == {"op", "text", *OPERATIONS[value["op"]]} \
+        and all(isinstance(item, str) for item in value.values())
 
 
 def find_paragraph(paragraphs: list[ParsedParagraph], text: str, start=0) -> int | None:

@@ -233,15 +233,26 @@ def record_version(document: Document, source: DocumentSource | None, label: str
     return version
 
 
+def apply_edits(parsed: ParsedStatement, corrections: list[dict]) -> list[dict]:
+    """Make the admin's edits of the paragraph split (see `corrections`) in a parse, and find again the meetings
+    its paragraphs mention; returns the edits that no longer apply."""
+    if not corrections:
+        return []
+    unapplied = apply_corrections(parsed.paragraphs, corrections)
+    parsed.mentions = find_mentions([p.text for p in parsed.paragraphs], series_catalogue(), parsed.metadata.meeting)
+    return unapplied
+
+
 @transaction.atomic
 def save_statement(parsed: ParsedStatement, original: Original, meeting: Meeting | None = None,
-                   document: Document | None = None, keep_paragraphs=False) -> ImportResult:
+                   document: Document | None = None, keep_paragraphs=False, edits: list[dict] = ()) -> ImportResult:
     """Save a parsed statement in `meeting` when given, else in the meeting its text names; into `document`
     when given (a re-parse of one of its originals), keeping its paragraphs as they are if `keep_paragraphs`.
 
     A document is matched by its meeting and its text, never by its file name alone: the same text (or part
     of it) becomes another source, a changed text a new version, another text a new document. The admin's
-    edits of an existing document's paragraphs are applied again to the new text.
+    edits of an existing document's paragraphs are applied again to the new text, then `edits` (made while
+    reviewing the upload), which are recorded with them.
     """
     metadata = parsed.metadata
     if meeting is None:
@@ -263,15 +274,14 @@ def save_statement(parsed: ParsedStatement, original: Original, meeting: Meeting
             record_version(document, document.primary_source, "as issued")
         status = "version" if document is not None else "imported"
         document = document or Document()
+    document.paragraph_corrections = [*document.paragraph_corrections,
+                                      *(edit for edit in edits if edit not in document.paragraph_corrections)]
     fill_document(document, parsed, meeting)
     source = add_source(document, original, parsed.format)
     unapplied = []
     if not keep_paragraphs:
-        paragraphs, mentions = parsed.paragraphs, parsed.mentions
-        if document.paragraph_corrections:
-            unapplied = apply_corrections(paragraphs, document.paragraph_corrections)
-            mentions = find_mentions([p.text for p in paragraphs], series_catalogue(), metadata.meeting)
-        save_paragraphs(document, paragraphs, mentions, meeting)
+        unapplied = apply_edits(parsed, document.paragraph_corrections)
+        save_paragraphs(document, parsed.paragraphs, parsed.mentions, meeting)
     record_version(document, source, "as issued" if status == "imported" else
                    "corrected" if same_file is None and DocumentSource.objects.filter(
                        document=document, name=original.name).count() > 1 else "changed text")
