@@ -136,9 +136,8 @@ def prune_log():
     cutoff = timezone.now() - timedelta(days=settings.ARCHIVE_INDEX_LOG_DAYS)
     with transaction.atomic():
         log, _ = IndexLog.objects.select_for_update().get_or_create(pk=1)
-        needed = [min(position, position if rebuild_from is None else rebuild_from)
-                  for position, rebuild_from in IndexNode.objects.filter(seen_at__gte=cutoff)
-                  .values_list("position", "rebuild_from")]
+        live = IndexNode.objects.filter(seen_at__gte=cutoff).values_list("position", "rebuild_from")
+        needed = [position if rebuild_from is None else min(position, rebuild_from) for position, rebuild_from in live]
         newest = IndexChange.objects.aggregate(newest=Max("pk"))["newest"]
         if not needed or newest is None:
             return 0
