@@ -28,7 +28,8 @@ import django
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 # The tests' helpers import the archive's models; this process itself only drives the nodes over HTTP.
-os.environ.setdefault("ARCHIVE_DATA_DIR", tempfile.mkdtemp(prefix="archive-bench-driver-"))
+DRIVER_DIR = tempfile.mkdtemp(prefix="archive-bench-driver-")
+os.environ["ARCHIVE_DATA_DIR"] = DRIVER_DIR
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "archive.settings")
 django.setup()
 
@@ -134,9 +135,9 @@ def main(argv=None):
                "ARCHIVE_RATELIMIT_EXPORT": "off", "ARCHIVE_RATELIMIT_LOGIN": "off"}
         env.pop("DJANGO_SETTINGS_MODULE", None)
         nodes = [Node(f"node{number}", env, folder) for number in (1, 2, 3)]
-        print(f"Loading {args.paragraphs} paragraphs into PostgreSQL …", flush=True)
-        load_corpus(nodes[0].env, args.paragraphs)
         try:
+            print(f"Loading {args.paragraphs} paragraphs into PostgreSQL …", flush=True)
+            load_corpus(nodes[0].env, args.paragraphs)
             for node in nodes:
                 started = time.monotonic()
                 node.start()
@@ -160,6 +161,7 @@ def main(argv=None):
             for node in nodes:
                 node.stop()
             shutil.rmtree(folder, ignore_errors=True)
+            shutil.rmtree(DRIVER_DIR, ignore_errors=True)
     result = {"date": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "cpu_count": os.cpu_count(), "paragraphs": args.paragraphs,
               "clients": args.clients, "seconds": args.seconds, "workers_per_node": 2, "throughput": throughput,
               "save_to_visible": visibility, "loadavg_before": loadavg_before, "loadavg_after": os.getloadavg()}
