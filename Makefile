@@ -6,7 +6,7 @@ PORT ?= 8000
 WORKERS ?= 2
 export ARCHIVE_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run setup ocr-packages test test-packages superuser ingest-report
+.PHONY: run setup ocr-packages test test-packages postgres-packages test-postgres superuser ingest-report
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,8 +45,20 @@ test-packages:
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver \
 			fonts-dejavu-core tesseract-ocr >/dev/null; }
 
-test: $(VENV)/.dev test-packages
+# Debian's PostgreSQL server, for the suite's run on PostgreSQL and the several-servers test: each starts a
+# throw-away cluster of its own in a temporary folder (as the postgres user when run as root), never a system one.
+postgres-packages:
+	@ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
+
+# The whole suite on SQLite, then again on PostgreSQL.
+test: $(VENV)/.dev test-packages postgres-packages
 	$(BIN)/pytest
+	$(MAKE) --no-print-directory test-postgres
+
+# The whole suite on a new PostgreSQL cluster, stopped and removed at the end whether the tests pass or fail.
+test-postgres: $(VENV)/.dev test-packages postgres-packages
+	$(BIN)/python tests/postgres.py $(BIN)/pytest
 
 superuser: setup
 	$(BIN)/python manage.py createsuperuser
@@ -57,6 +69,10 @@ ingest-report: $(VENV)/.runtime
 
 # Search benchmark: the site's Whoosh search against SQLite FTS5 at several corpus sizes (see bench/README.md).
 SCALES ?= 1000,10000,50000,200000
-.PHONY: bench
+.PHONY: bench bench-nodes
 bench: $(VENV)/.dev
 	$(BIN)/python bench/run.py --scales $(SCALES)
+
+# Several app servers on one PostgreSQL: searches per second with 1, 2 and 3 nodes, save-to-visible delay.
+bench-nodes: $(VENV)/.dev postgres-packages
+	$(BIN)/python bench/nodes.py

@@ -16,6 +16,8 @@ from django.conf import settings
 from django.core import serializers
 from django.db import transaction
 
+from .ingest.errors import IngestError
+from .ingest.save import Original, read_original
 from .models import AliasGroup, Document, DocumentSource, DocumentVersion, Meeting, MeetingSeries, Paragraph, Topic
 
 # In an order that loads: each model after those it refers to.
@@ -69,6 +71,10 @@ def export_archive(path: Path) -> dict:
         files = originals(DocumentSource.objects.all())
         counts = {model._meta.verbose_name_plural: queryset.count() for model, queryset in querysets.items()}
     for stored_file, checksum in files.items():
+        try:  # a file received by another server is fetched from the database first
+            read_original(stored_file, checksum)
+        except IngestError as error:
+            raise BackupError(f"{stored_file}: {error}") from error
         copy_checked(settings.DATA_DIR / stored_file, path / stored_file, checksum)
     counts["original files"] = len(files)
     return counts
@@ -98,6 +104,8 @@ def import_archive(path: Path) -> dict:
             for row in rows:
                 row.save()
                 counts[row.object._meta.verbose_name_plural] += 1
+            for stored_file in files:  # readable from every server
+                Original(stored_file, (settings.DATA_DIR / stored_file).read_bytes()).store()
     finally:
         queue.setup()
     counts["original files"] = len(files)

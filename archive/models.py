@@ -254,24 +254,60 @@ class Paragraph(models.Model):
         return f"{self.document.get_absolute_url()}#{self.anchor}"
 
 
-class PendingIndexUpdate(models.Model):
-    """A document whose paragraphs must be (re)written to the search index.
+class OriginalFile(models.Model):
+    """The bytes of an original file, so that every app server can read it (each also keeps a copy under its
+    ARCHIVE_DATA_DIR/originals)."""
 
-    Rows are written in the same transaction as the change, so a change can never
-    be committed without its index update being recorded.
+    checksum = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the file.")
+    data = models.BinaryField()
+    stored_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return self.checksum
+
+
+class IndexChange(models.Model):
+    """One entry of the index change log: a document whose paragraphs must be (re)written to every search index.
+
+    Appended in the same transaction as the change, in the order of their ids (archive.search.indexing).
+    Each app server's index follows the log and records the last entry it applied; entries stay when they
+    are applied, until they are older than ARCHIVE_INDEX_LOG_DAYS and every live app server has them.
     """
 
-    document_id = models.BigIntegerField(db_index=True)
+    document_id = models.BigIntegerField()
     created_at = models.DateTimeField(auto_now_add=True)
-    # Indexed: every search first asks whether anything is left to apply.
-    applied = models.BooleanField(default=False, db_index=True,
-                                  help_text="Written to the live index (kept while a rebuild runs).")
 
     class Meta:
         ordering = ["pk"]
 
     def __str__(self):
         return f"document {self.document_id}"
+
+
+class IndexLog(models.Model):
+    """The change log's one row. Every transaction that appends to the log locks it first, so entries are
+    committed in the order of their ids; it also says how far old entries have been deleted."""
+
+    pruned_through = models.BigIntegerField(default=0, help_text="Entries up to this id have been deleted.")
+
+    def __str__(self):
+        return f"index log, pruned through {self.pruned_through}"
+
+
+class IndexNode(models.Model):
+    """An app server's search index (ARCHIVE_NODE_NAME), as it last reported."""
+
+    name = models.CharField(max_length=200, unique=True)
+    position = models.BigIntegerField(default=0, help_text="The last log entry applied to its index.")
+    rebuild_from = models.BigIntegerField(
+        null=True, blank=True, help_text="While it rebuilds its index: the last entry the rebuild reads from the database.")
+    seen_at = models.DateTimeField(help_text="When it last applied log entries, started or checked its index.")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
 
 
 class AliasGroup(models.Model):

@@ -3,6 +3,7 @@
 import os
 import re
 import secrets
+import socket
 from datetime import timedelta
 from pathlib import Path
 
@@ -126,7 +127,7 @@ TEMPLATES = [
 
 DATABASES = {
     "default": dj_database_url.config(
-        default=f"sqlite:///{DATA_DIR / 'archive.sqlite3'}", conn_max_age=60
+        default=f"sqlite:///{DATA_DIR / 'archive.sqlite3'}", conn_max_age=60, conn_health_checks=True
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -189,6 +190,14 @@ HAYSTACK_CONNECTIONS = {
 HAYSTACK_SIGNAL_PROCESSOR = "archive.search.indexing.QueuedSignalProcessor"
 # One model is indexed, so the per-query model filter only costs time.
 HAYSTACK_LIMIT_TO_REGISTERED_MODELS = False
+
+# Several app servers may share one database (DATABASE_URL), each with its own index in its own ARCHIVE_DATA_DIR
+# that follows the database's index change log. A server is known by this name (its position in the log,
+# shown by check_index); the default is unique per host and data folder.
+ARCHIVE_NODE_NAME = (os.getenv("ARCHIVE_NODE_NAME") or f"{socket.gethostname()}:{DATA_DIR}")[-200:]
+# Log entries older than this, that every live server has applied, are deleted; a server not seen for as long
+# rebuilds its index when it returns.
+ARCHIVE_INDEX_LOG_DAYS = float(os.getenv("ARCHIVE_INDEX_LOG_DAYS", 7))
 
 # Uploads and imports larger than this are refused.
 ARCHIVE_MAX_UPLOAD_BYTES = int(os.getenv("ARCHIVE_MAX_UPLOAD_BYTES", 20 * 1024 * 1024))

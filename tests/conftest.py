@@ -1,6 +1,7 @@
 import io
 import os
 import tempfile
+import uuid
 from pathlib import Path
 
 import pytest
@@ -30,6 +31,21 @@ def pytest_configure(config):
     for name in RATE_LIMITS:
         os.environ[name] = "off"
         setattr(settings, name, None)
+
+
+def own_database(env):
+    """`env` for the processes a test starts on an archive of its own. A new ARCHIVE_DATA_DIR gives them a new
+    SQLite database; when the suite runs on PostgreSQL (DATABASE_URL), this adds a new database of its cluster."""
+    url = env.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        return env
+    import psycopg
+
+    name = f"archive_{uuid.uuid4().hex[:12]}"
+    server = url.rsplit("/", 1)[0]
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return {**env, "DATABASE_URL": f"{server}/{name}"}
 
 
 @pytest.fixture

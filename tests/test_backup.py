@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from .conftest import own_database
 from .test_index_under_load import archive_env, django_shell, manage  # noqa: F401 (a fixture)
 
 DUMP_EVERY_ROW = (
@@ -16,7 +17,7 @@ DUMP_EVERY_ROW = (
 
 
 def data_env(archive_env, folder):
-    env = {**archive_env, "ARCHIVE_DATA_DIR": str(folder)}
+    env = own_database({**archive_env, "ARCHIVE_DATA_DIR": str(folder)})
     manage(env, "migrate", "--noinput")
     return env
 

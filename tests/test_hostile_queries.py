@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from .conftest import own_database
 from .test_index_under_load import PYTHON, ROOT, django_shell, manage
 from .test_make_run import free_port, stop
 
@@ -103,7 +104,7 @@ def filler_code(count):
 
 @pytest.fixture
 def large_archive(tmp_path):
-    env = {**os.environ, "ARCHIVE_DATA_DIR": str(tmp_path / "data")}
+    env = own_database({**os.environ, "ARCHIVE_DATA_DIR": str(tmp_path / "data")})
     env.pop("DJANGO_SETTINGS_MODULE", None)
     manage(env, "migrate", "--noinput")
     manage(env, "import_statements", "seeds/")

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from .conftest import own_database
 from .test_make_run import free_port, stop
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,7 +35,8 @@ def django_shell(env, code):
 
 @pytest.fixture
 def archive_env(tmp_path):
-    env = {**os.environ, "ARCHIVE_DATA_DIR": str(tmp_path / "data"), "DJANGO_SUPERUSER_PASSWORD": "a-long-test-password"}
+    env = own_database({**os.environ, "ARCHIVE_DATA_DIR": str(tmp_path / "data"),
+                        "DJANGO_SUPERUSER_PASSWORD": "a-long-test-password"})
     env.pop("DJANGO_SETTINGS_MODULE", None)
     manage(env, "migrate", "--noinput")
     manage(env, "import_statements", "seeds/")
@@ -221,13 +223,13 @@ def test_csv_exports_finish_while_the_index_is_committed_and_swapped(archive_env
 def test_a_change_left_queued_by_a_killed_worker_is_applied_when_a_worker_starts(archive_env, request):
     # The change and its queue row are committed, but the worker died before applying them.
     django_shell(archive_env, (
-        "from archive.models import Paragraph, PendingIndexUpdate\n"
+        "from archive.models import IndexChange, Paragraph\n"
         "paragraph = Paragraph.objects.first()\n"
         "Paragraph.objects.filter(pk=paragraph.pk).update(text='Okapis were sighted near the secretariat.')\n"
-        "PendingIndexUpdate.objects.create(document_id=paragraph.document_id)\n"))
+        "IndexChange.objects.create(document_id=paragraph.document_id)\n"))
     base = request.getfixturevalue("gunicorn")  # started, and asked for the home page only
     assert django_shell(archive_env, (
-        "from archive.models import PendingIndexUpdate\nprint(PendingIndexUpdate.objects.count())")).strip() == "0"
+        "from archive.search.indexing import unapplied_entries\nprint(unapplied_entries().count())")).strip() == "0"
     assert search_count(base, "okapi") == 1
 
 

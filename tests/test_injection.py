@@ -87,7 +87,8 @@ def payload_archive(search_index, django_capture_on_commit_callbacks, settings):
         for number, payload in enumerate(PAYLOADS, 1):
             meeting = Meeting.objects.create(series=series, ordinal=1000 + number, title=f"{payload} {number}",
                                              slug=f"payload-{number}", start_date=date(2001, 1, 1) + timedelta(days=number))
-            document = Document.objects.create(meeting=meeting, title=f"{payload} {number}", kind=payload,
+            # `kind` holds 100 characters (PostgreSQL refuses more; SQLite would keep them).
+            document = Document.objects.create(meeting=meeting, title=f"{payload} {number}", kind=payload[:100],
                                                slug=f"payload-document-{number}")
             Paragraph.objects.create(document=document, position=1, number=str(number), text=f"{payload} {MARKER}")
     add_statement("Chairman's Statement of the 23rd ASEAN-ROK Summit\n\n"

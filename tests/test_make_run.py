@@ -51,6 +51,7 @@ def test_make_run_serves_both_seeds_searchable_and_a_second_run_keeps_edits(tmp_
     port = free_port()
     data_dir = tmp_path / "data"
     env = {**os.environ, "ARCHIVE_DATA_DIR": str(data_dir), "PORT": str(port)}
+    env.pop("DATABASE_URL", None)  # `make run` on one machine: SQLite in the data folder
     log = tmp_path / "make-run.log"
     base = f"http://127.0.0.1:{port}"
     with log.open("w") as out:

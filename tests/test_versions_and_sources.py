@@ -7,7 +7,7 @@ from django.conf import settings
 
 from archive.ingest import IngestError
 from archive.ingest.save import import_statement, reparse
-from archive.models import Document
+from archive.models import Document, OriginalFile
 
 STATEMENT = """Chairman's Statement of the 23rd ASEAN-ROK Summit
 
@@ -92,9 +92,22 @@ def test_reparse_refuses_an_original_cut_short_instead_of_reading_it(first):
     source = first.sources.get()
     path = settings.DATA_DIR / source.stored_file
     path.write_bytes(path.read_bytes()[:100])
+    OriginalFile.objects.filter(checksum=source.checksum).update(data=STATEMENT.encode()[:100])
     with pytest.raises(IngestError, match="checksum"):
         reparse(first)
     assert first.paragraphs.count() == 5
+
+
+def test_an_original_missing_or_damaged_on_this_server_is_read_from_the_database(first):
+    source = first.sources.get()
+    path = settings.DATA_DIR / source.stored_file
+    path.write_bytes(path.read_bytes()[:100])  # cut short
+    assert reparse(first).status == "updated" and first.paragraphs.count() == 5
+    assert path.read_bytes() == STATEMENT.encode()  # kept whole again
+    path.unlink()  # received by another server
+    assert reparse(first).status == "updated"
+    assert path.read_bytes() == STATEMENT.encode()
+    assert bytes(OriginalFile.objects.get(checksum=source.checksum).data) == STATEMENT.encode()
 
 
 def test_originals_are_written_whole_and_match_their_checksum(first):

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.text import slugify
 
-from ..models import Document, DocumentSource, DocumentVersion, Meeting, MeetingSeries, Paragraph
+from ..models import Document, DocumentSource, DocumentVersion, Meeting, MeetingSeries, OriginalFile, Paragraph
 from ..search.indexing import enqueue_documents
 from . import ParsedStatement, parse_document
 from .corrections import apply_correction, apply_corrections, describe, words
@@ -50,7 +50,8 @@ class ImportResult:
 
 @dataclass
 class Original:
-    """A file as received, kept under ARCHIVE_DATA_DIR/originals with its checksum."""
+    """A file as received, kept with its checksum in the database (so that every app server can read it) and
+    under this server's ARCHIVE_DATA_DIR/originals."""
 
     name: str
     data: bytes
@@ -67,6 +68,10 @@ class Original:
         path = settings.DATA_DIR / relative
         if not path.exists() or hashlib.sha256(path.read_bytes()).hexdigest() != self.checksum:
             write_atomically(path, self.data)
+        if not OriginalFile.objects.filter(checksum=self.checksum).exists():
+            # The same file stored at once through another server: one row is kept.
+            OriginalFile.objects.bulk_create([OriginalFile(checksum=self.checksum, data=self.data)],
+                                             ignore_conflicts=True)
         return str(relative)
 
 
@@ -82,13 +87,24 @@ def write_atomically(path: Path, data: bytes):
 
 
 def read_original(stored_file: str, checksum: str = "") -> bytes:
-    """The bytes of a kept original, given its path under ARCHIVE_DATA_DIR; checked against its checksum."""
+    """The bytes of a kept original, given its path under ARCHIVE_DATA_DIR (whose name holds its checksum), checked
+    against its checksum. Read from this server's folder; when the file is not there (it was received by another
+    server) or is damaged, from the database, and then kept in the folder again."""
+    checksum = checksum or Path(stored_file).stem
     path = settings.DATA_DIR / stored_file
-    if not stored_file or not path.is_file():
+    if stored_file and path.is_file():
+        data = path.read_bytes()
+        if hashlib.sha256(data).hexdigest() == checksum:
+            return data
+    kept = OriginalFile.objects.filter(checksum=checksum).first() if stored_file else None
+    if kept is None:
+        if stored_file and path.is_file():
+            raise IngestError("the stored original does not match its checksum (damaged or cut short); upload it again")
         raise IngestError("the original file is not in the archive's file store")
-    data = path.read_bytes()
-    if checksum and hashlib.sha256(data).hexdigest() != checksum:
+    data = bytes(kept.data)
+    if hashlib.sha256(data).hexdigest() != checksum:
         raise IngestError("the stored original does not match its checksum (damaged or cut short); upload it again")
+    write_atomically(path, data)
     return data
 
 

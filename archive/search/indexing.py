@@ -1,16 +1,24 @@
-"""The single path from the database to the search index.
+"""The single path from the database to each app server's search index.
 
-Every change to a meeting, document or paragraph records the affected documents in
-`PendingIndexUpdate`, in the same transaction as the change. After the transaction
-commits, `process_pending` applies the queue under the index lock: it reads the queue,
-re-reads those documents from the database, rewrites their paragraphs in the index in
-one commit, and only then marks the rows applied. A failed or interrupted run leaves the
-rows in place for the next one, so no update or delete is ever dropped.
+The database keeps an ordered log of index changes (`IndexChange`): every change to a meeting series,
+meeting, document, paragraph or topic appends the documents it touches, in the same transaction as the
+change. A transaction locks the log's one row (`IndexLog`) before its first change and keeps the lock
+until it ends, so entries are committed in the order of their ids: once entry N is visible, every entry
+before it is committed or never will be. (SQLite runs one write transaction at a time anyway.)
 
-A full rebuild writes a new index beside the live one without holding the lock, then, under
-the lock, replays every change recorded since it started and swaps the new index in. It deletes
-only the queue rows it covered: one committed during its last step stays for `process_pending`.
-A change whose process died before applying it is applied by the next search or worker start.
+Each app server (node) keeps its own Whoosh index under its ARCHIVE_DATA_DIR, with the id of the last entry
+applied to it in the index folder (`log_position`). `process_pending` applies the newer entries under the
+node's index lock: it re-reads those documents from the database, rewrites their paragraphs in one commit,
+and only then records the new position; an interrupted run leaves the position where it was, so nothing is
+ever dropped. It runs after every commit that appended to the log, when a worker starts, and before every
+search (one indexed query when nothing is new), so a change saved on one node is searchable on every node
+at once. Applied entries stay: `prune_log` deletes those older than ARCHIVE_INDEX_LOG_DAYS that every live
+node has applied. A node whose position is older than the deleted part (a node away for longer) must be
+rebuilt; so must a node whose index is new, once the log has been pruned (`check_index` does both).
+
+A full rebuild notes the newest entry, writes a new index from the database beside the live one without
+holding the lock, then, under the lock, replays the entries after the one it noted, records the position
+and swaps the new index in. A killed rebuild leaves the live index as it was.
 """
 
 import ctypes
@@ -20,11 +28,15 @@ import logging
 import os
 import shutil
 import signal
+import time
+from datetime import timedelta
 from multiprocessing.util import register_after_fork
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models.signals import post_delete, post_save
+from django.db.models import Max
+from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
+from django.utils import timezone
 from haystack import connections
 from haystack.signals import BaseSignalProcessor
 
@@ -33,6 +45,13 @@ from .backend import index_lock, writer_options
 log = logging.getLogger(__name__)
 REBUILD_PROCESSES = 2
 PR_SET_PDEATHSIG = 1  # Linux's prctl option: the signal a process gets when its parent dies
+POSITION_FILE = "log_position"
+PRUNE_EVERY_SECONDS = 3600
+_last_prune = 0.0
+
+
+class IndexBehindLog(Exception):
+    """The node's index misses changes whose log entries were deleted: only a rebuild can bring it up to date."""
 
 
 def get_backend():
@@ -45,15 +64,91 @@ def paragraph_index():
     return connections["default"].get_unified_index().get_index(Paragraph)
 
 
+def lock_log():
+    """Lock the log's row until the current transaction ends (a no-op on SQLite, whose writes are serialized)."""
+    from ..models import IndexLog
+
+    IndexLog.objects.select_for_update().get_or_create(pk=1)
+
+
 def enqueue_documents(document_ids):
-    """Record that these documents must be re-indexed; applied once the transaction commits."""
-    from ..models import PendingIndexUpdate
+    """Append these documents to the change log, in the current transaction; applied on this node once it commits."""
+    from ..models import IndexChange
 
     document_ids = sorted(set(document_ids))
     if not document_ids:
         return
-    PendingIndexUpdate.objects.bulk_create(PendingIndexUpdate(document_id=pk) for pk in document_ids)
+    with transaction.atomic():
+        lock_log()
+        IndexChange.objects.bulk_create(IndexChange(document_id=pk) for pk in document_ids)
     transaction.on_commit(process_pending_quietly)
+
+
+def read_position(backend, folder=None):
+    """The last log entry applied to the index in `folder` (the live one by default); 0 for a new index."""
+    try:
+        with open(os.path.join(folder or os.path.realpath(backend.path), POSITION_FILE)) as handle:
+            return int(handle.read())
+    except (FileNotFoundError, ValueError):
+        return 0
+
+
+def write_position(folder, position):
+    temporary = os.path.join(folder, f".{POSITION_FILE}.{os.getpid()}")
+    with open(temporary, "w") as handle:
+        handle.write(str(position))
+    os.replace(temporary, os.path.join(folder, POSITION_FILE))
+
+
+def pruned_through():
+    from ..models import IndexLog
+
+    return IndexLog.objects.filter(pk=1).values_list("pruned_through", flat=True).first() or 0
+
+
+def newest_entry():
+    """The id of the newest log entry (or of the last one deleted, when none is left)."""
+    from ..models import IndexChange
+
+    return max(IndexChange.objects.aggregate(newest=Max("pk"))["newest"] or 0, pruned_through())
+
+
+def unapplied_entries(backend=None):
+    """The log entries this node's index has not applied yet."""
+    from ..models import IndexChange
+
+    return IndexChange.objects.filter(pk__gt=read_position(backend or get_backend()))
+
+
+def report_node(position, rebuild_from=None):
+    """Record in the database how far this node's index has followed the log (for check_index and pruning)."""
+    from ..models import IndexNode
+
+    IndexNode.objects.update_or_create(name=settings.ARCHIVE_NODE_NAME, defaults={
+        "position": position, "rebuild_from": rebuild_from, "seen_at": timezone.now()})
+
+
+def prune_log():
+    """Delete the log entries older than ARCHIVE_INDEX_LOG_DAYS that every live node (one seen within that
+    time) has applied and no running rebuild still needs; the newest entry always stays. Returns how many."""
+    from ..models import IndexChange, IndexLog, IndexNode
+
+    cutoff = timezone.now() - timedelta(days=settings.ARCHIVE_INDEX_LOG_DAYS)
+    with transaction.atomic():
+        log, _ = IndexLog.objects.select_for_update().get_or_create(pk=1)
+        live = IndexNode.objects.filter(seen_at__gte=cutoff).values_list("position", "rebuild_from")
+        needed = [position if rebuild_from is None else min(position, rebuild_from) for position, rebuild_from in live]
+        newest = IndexChange.objects.aggregate(newest=Max("pk"))["newest"]
+        if not needed or newest is None:
+            return 0
+        old = IndexChange.objects.filter(pk__lte=min(needed + [newest - 1]), created_at__lt=cutoff)
+        last = old.aggregate(last=Max("pk"))["last"]
+        if last is None:
+            return 0
+        deleted, _ = old.delete()
+        log.pruned_through = max(log.pruned_through, last)
+        log.save(update_fields=["pruned_through"])
+    return deleted
 
 
 def rebuild_marker(backend):
@@ -93,27 +188,36 @@ def die_with_parent(parent_pid, _writer):
 
 
 def process_pending():
-    """Apply every queued index update; returns the number of documents re-indexed."""
-    from ..models import PendingIndexUpdate
+    """Apply the log entries this node's index has not applied yet; returns the number of documents re-indexed."""
+    from ..models import IndexChange
 
-    if not PendingIndexUpdate.objects.filter(applied=False).exists():
-        return 0
     backend = get_backend()
+    if not IndexChange.objects.filter(pk__gt=read_position(backend)).exists():
+        return 0
     search_index = paragraph_index()
     with index_lock(backend.path):
-        pending = list(PendingIndexUpdate.objects.filter(applied=False).values_list("pk", "document_id"))
-        if not pending:
+        position = read_position(backend)
+        if position < pruned_through():
+            raise IndexBehindLog(f"this node's index (at log entry {position}) misses changes whose log entries were "
+                                 f"deleted (up to {pruned_through()}); run `manage.py check_index` to rebuild it")
+        entries = list(IndexChange.objects.filter(pk__gt=position).values_list("pk", "document_id"))
+        if not entries:
             return 0
-        document_ids = {document_id for _, document_id in pending}
+        document_ids = {document_id for _, document_id in entries}
         paragraphs = search_index.index_queryset().filter(document_id__in=document_ids)
         backend.replace_documents(search_index, document_ids, paragraphs)
-        applied = PendingIndexUpdate.objects.filter(pk__lte=max(pk for pk, _ in pending))
-        if running_rebuild(backend):
-            applied.filter(pk__in=[pk for pk, _ in pending]).update(applied=True)
-        else:
-            applied.filter(applied=True).delete()
-            PendingIndexUpdate.objects.filter(pk__in=[pk for pk, _ in pending]).delete()
+        position = max(pk for pk, _ in entries)
+        write_position(os.path.realpath(backend.path), position)
+        report_node(position)
+    prune_now_and_then()
     return len(document_ids)
+
+
+def prune_now_and_then():
+    global _last_prune
+    if time.monotonic() - _last_prune > PRUNE_EVERY_SECONDS:
+        _last_prune = time.monotonic()
+        prune_log()
 
 
 def search_view(view):
@@ -137,9 +241,19 @@ def process_pending_quietly():
         log.exception("Search index update failed; the changes stay queued for the next run")
 
 
+def start_node():
+    """When a worker starts: apply what a worker killed between its commit and its index update left, and
+    what other nodes changed meanwhile; and record that this node is live."""
+    process_pending_quietly()
+    try:
+        report_node(read_position(get_backend()))
+    except Exception:
+        log.exception("Could not record this node's position in the index log")
+
+
 def rebuild_index(progress=None):
     """Build a new index from the database beside the live one and swap it in; returns the paragraph count."""
-    from ..models import PendingIndexUpdate
+    from ..models import IndexChange
 
     backend = get_backend()
     search_index = paragraph_index()
@@ -148,8 +262,10 @@ def rebuild_index(progress=None):
     with open(marker, "w") as handle:
         json.dump({"pid": os.getpid()}, handle)
     try:
-        # Changes queued so far are committed, so the database read below holds them.
-        covered = set(PendingIndexUpdate.objects.values_list("pk", flat=True))
+        # Entries are committed in the order of their ids, so the database read below holds every change up
+        # to `start`; later ones are replayed. Until the swap, pruning keeps every entry after `start`.
+        start = newest_entry()
+        report_node(read_position(backend), rebuild_from=start)
         index, folder = backend.new_build()
         paragraphs = search_index.index_queryset()
         count = paragraphs.count()
@@ -168,30 +284,23 @@ def rebuild_index(progress=None):
             raise
         writer.commit()
         with index_lock(backend.path):
-            # Changes queued while the new index was being built, read once: a change committed
-            # after this read stays queued for the next `process_pending`.
-            later = [(pk, document_id) for pk, document_id in PendingIndexUpdate.objects.values_list("pk", "document_id")
-                     if pk not in covered]
+            # Changes logged while the new index was being built, read once: a change committed after this
+            # read is applied by the next `process_pending`.
+            later = list(IndexChange.objects.filter(pk__gt=start).values_list("pk", "document_id"))
             document_ids = {document_id for _, document_id in later}
             if document_ids:
                 with backend.writer(index) as late_writer:
                     backend.write_documents(late_writer, search_index, document_ids,
                                             search_index.index_queryset().filter(document_id__in=document_ids))
+            position = max([start] + [pk for pk, _ in later])
+            write_position(folder, position)
             backend.swap_in(folder)
-            delete_queue_rows(covered | {pk for pk, _ in later})
-            os.unlink(marker)  # under the lock: later runs of `process_pending` delete what they apply
+            os.unlink(marker)
+            report_node(position)
     finally:
         if os.path.exists(marker):
             os.unlink(marker)
     return count
-
-
-def delete_queue_rows(pks):
-    from ..models import PendingIndexUpdate
-
-    pks = sorted(pks)
-    for start in range(0, len(pks), 500):
-        PendingIndexUpdate.objects.filter(pk__in=pks[start:start + 500]).delete()
 
 
 class QueuedSignalProcessor(BaseSignalProcessor):
@@ -199,13 +308,24 @@ class QueuedSignalProcessor(BaseSignalProcessor):
 
     def setup(self):
         for sender in self.senders():
+            pre_save.connect(self.lock_before_change, sender=sender)
+            pre_delete.connect(self.lock_before_change, sender=sender)
             post_save.connect(self.handle_change, sender=sender)
             post_delete.connect(self.handle_change, sender=sender)
 
     def teardown(self):
         for sender in self.senders():
+            pre_save.disconnect(self.lock_before_change, sender=sender)
+            pre_delete.disconnect(self.lock_before_change, sender=sender)
             post_save.disconnect(self.handle_change, sender=sender)
             post_delete.disconnect(self.handle_change, sender=sender)
+
+    @staticmethod
+    def lock_before_change(sender, instance, **kwargs):
+        """Take the log's lock before the transaction's first change rather than after it: two transactions
+        that change the same rows then wait for each other instead of deadlocking."""
+        if transaction.get_connection().in_atomic_block:
+            lock_log()
 
     @staticmethod
     def senders():
