@@ -111,10 +111,16 @@ def upload(session, text, name):
         attributes = dict(re.findall(r'(\w+)="([^"]*)"', tag))
         if "name" not in attributes or attributes["name"] == "csrfmiddlewaretoken":
             continue
-        if attributes.get("type") == "checkbox" and "checked" not in tag:
-            continue
+        if attributes.get("type") in ("checkbox", "radio") and "checked" not in tag:
+            continue  # as a browser sends the form
         default = "on" if attributes.get("type") == "checkbox" else ""
         data[attributes["name"]] = html.unescape(attributes.get("value", default))
+    for name, options in re.findall(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', review, re.S):
+        chosen = re.search(r'<option value="([^"]*)"[^>]*selected', options) or re.search(r'<option value="([^"]*)"',
+                                                                                            options)
+        data[name] = html.unescape(chosen.group(1)) if chosen else ""
+    for name, text in re.findall(r'<textarea[^>]*name="([^"]+)"[^>]*>(.*?)</textarea>', review, re.S):
+        data[name] = html.unescape(text.strip("\n"))
     assert data.get("count") == "1" and "f0-stored_file" in data, review
     data.update({"f0-kind": "", "f0-meeting": ""})  # as read from the text
     return session.post(UPLOAD_URL, data)
