@@ -2,12 +2,14 @@
 once, a rebuild, and a worker killed with SIGKILL in the middle; afterwards nothing is lost and
 `check_index`, comparing content, finds nothing to repair."""
 
+import http.client
 import json
 import os
 import signal
 import subprocess
 import threading
 import time
+import urllib.error
 
 from .test_index_under_load import (  # noqa: F401 (fixtures)
     PYTHON, ROOT, AdminSession, archive_env, children_of, django_shell, gunicorn, manage, search_count,
@@ -17,6 +19,17 @@ IMPORTERS = 2
 STATEMENTS_PER_IMPORTER = 4
 EDITS = 10
 SOAK_SECONDS = 240
+TRIES = 3
+
+
+def post_again_if_cut(session, path, data):
+    """A request the killed worker was serving is cut off; like a person, post the same form again."""
+    for attempt in range(TRIES):
+        try:
+            return session.post(path, data)
+        except (ConnectionError, http.client.HTTPException, urllib.error.URLError):
+            if attempt == TRIES - 1:
+                raise
 
 
 def statement(importer, number):
@@ -47,7 +60,7 @@ def test_imports_edits_deletes_a_rebuild_and_a_killed_worker_lose_nothing(archiv
             session = AdminSession(gunicorn)
             for edit, paragraph in enumerate(paragraphs):
                 word = f"soakedit{edit}q"
-                session.post(f"/admin/archive/paragraph/{paragraph['pk']}/change/", {
+                post_again_if_cut(session, f"/admin/archive/paragraph/{paragraph['pk']}/change/", {
                     "document": paragraph["document_id"], "position": paragraph["position"],
                     "number": paragraph["number"], "anchor": paragraph["anchor"], "heading": "",
                     "text": f"A paragraph edited during the soak, marked {word}.",
@@ -59,7 +72,7 @@ def test_imports_edits_deletes_a_rebuild_and_a_killed_worker_lose_nothing(archiv
 
     def deleter():
         try:
-            AdminSession(gunicorn).post(f"/admin/archive/document/{dialogue}/delete/", {"post": "yes"})
+            post_again_if_cut(AdminSession(gunicorn), f"/admin/archive/document/{dialogue}/delete/", {"post": "yes"})
         except Exception as error:
             errors.append(repr(error))
 
