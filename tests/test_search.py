@@ -129,8 +129,8 @@ def test_deleted_documents_leave_the_index(client, corpus, django_capture_on_com
 def test_ranking_matches_whoosh_bm25(corpus, query, series, lookup_ratio, monkeypatch):
     """The array-based ranking gives Whoosh's own BM25F scores and order, with or without a
     facet filter, whether it looks each hit up in the postings or walks them."""
-    from archive.search import bitmaps
-    from archive.search.backend import ranking_query, scoring_terms
+    from archive.search.engine import bitmaps
+    from archive.search.engine.backend import ranking_query, scoring_terms
     from archive.search.indexing import get_backend
 
     monkeypatch.setattr(bitmaps, "LOOKUP_RATIO", lookup_ratio)
@@ -140,7 +140,7 @@ def test_ranking_matches_whoosh_bm25(corpus, query, series, lookup_ratio, monkey
     hits = backend.docset(parsed)
     if series:
         hits &= backend.value_sets("series")[series]
-    ranking = ranking_query(parsed, searcher.reader())
+    ranking = ranking_query(parsed, searcher.reader(), backend.pairs)
     ours = [(docnum, -negative) for negative, docnum in backend.bitmaps().rank(scoring_terms(ranking), hits, 10)]
     theirs = [(hit.docnum, hit.score) for hit in searcher.search(ranking, limit=10, filter=bitmaps.BitmapSet(hits))]
     assert ours and len(ours) == len(theirs)

@@ -11,6 +11,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.text import slugify
 
 from ..models import Document, DocumentSource, DocumentVersion, Meeting, MeetingSeries, Paragraph
@@ -286,12 +287,15 @@ def fill_document(document: Document, parsed: ParsedStatement, meeting: Meeting)
 
 
 def save_paragraphs(document: Document, parsed: ParsedStatement, meeting: Meeting):
+    # A text already in the archive keeps the time it arrived: search alerts announce only new text.
+    added = dict(document.paragraphs.values_list("text", "added_at")) if document.pk else {}
     document.paragraphs.all().delete()
     texts = [paragraph.text for paragraph in parsed.paragraphs]
     numbers = [paragraph.number for paragraph in parsed.paragraphs]
+    now = timezone.now()
     saved = Paragraph.objects.bulk_create(
         Paragraph(document=document, position=position, number=number, anchor=anchor, text=text,
-                  heading=paragraph.heading)
+                  heading=paragraph.heading, added_at=added.get(text, now))
         for position, (paragraph, number, anchor, text) in enumerate(
             zip(parsed.paragraphs, numbers, assign_anchors(numbers), texts), start=1)
     )
