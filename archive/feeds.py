@@ -35,7 +35,7 @@ class SearchFeed(Feed):
 
     def get_object(self, request):
         self.request = request
-        return search_request(request).replace(sort="added", page=1)
+        return search_request(request).replace(sort="added", page=1, everything=True)
 
     def title(self, query):
         asked = [query.q.strip(), *(value for values in query.filters.values() for value in values)]

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.management import call_command
 
 from archive.ingest.save import import_statement
-from archive.models import Document
+from archive.models import Document, Meeting, MeetingSeries, PendingIndexUpdate
 from archive.search.indexing import get_backend, process_pending
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
@@ -54,6 +54,33 @@ def seeds(search_index, django_capture_on_commit_callbacks):
         "summit": Document.objects.get(sources__name=SUMMIT_SEED),
         "dialogue": Document.objects.get(sources__name=DIALOGUE_SEED),
     }
+
+
+@pytest.fixture(scope="module")
+def shared_seeds(django_db_setup, django_db_blocker):
+    """Both seed statements and a third (the 22nd Summit, 2021), imported and indexed once for a whole
+    module whose tests only read; everything they added is removed after the module. Tests take it
+    through `read_only_seeds`, which also gives them the database."""
+    with django_db_blocker.unblock():
+        before = {model: set(model.objects.values_list("pk", flat=True)) for model in (Document, Meeting, MeetingSeries)}
+        get_backend().clear()
+        run_import(SEEDS)
+        documents = {
+            "summit": Document.objects.get(sources__name=SUMMIT_SEED),
+            "dialogue": Document.objects.get(sources__name=DIALOGUE_SEED),
+            "scattered": add_statement(SCATTERED_WORDS, "scattered.txt"),
+        }
+    yield documents
+    with django_db_blocker.unblock():
+        for model in (Document, Meeting, MeetingSeries):  # in this order: each protects the next
+            model.objects.exclude(pk__in=before[model]).delete()
+        PendingIndexUpdate.objects.all().delete()
+        get_backend().clear()
+
+
+@pytest.fixture
+def read_only_seeds(db, shared_seeds):
+    return shared_seeds
 
 
 def add_statement(text, name):

@@ -8,6 +8,8 @@ import pytest
 
 from .test_index_under_load import archive_env, django_shell, manage  # noqa: F401 (a fixture)
 
+pytestmark = pytest.mark.subprocess
+
 DUMP_EVERY_ROW = (
     "from django.core import serializers\n"
     "from archive.backup import MODELS\n"

@@ -17,6 +17,8 @@ import pytest
 
 from .test_make_run import free_port, stop
 
+pytestmark = pytest.mark.subprocess
+
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 WRITERS = 3

@@ -38,6 +38,7 @@ class SearchRequest:
     page: int = 1
     per_page: int = DEFAULT_PER_PAGE
     notes: tuple = ()  # what was ignored in the parameters, for the user
+    everything: bool = False  # with nothing else asked, every paragraph (the "everything new" feed)
 
     def is_empty(self):
         return not (self.q.strip() or self.filters or self.date_from or self.date_to or self.document)
@@ -102,7 +103,7 @@ def read_query(q):
 
 def nothing_asked(request, reading):
     """No words to search for (or none left after cleaning) and no filter: there is nothing to answer."""
-    return not reading.shown and request.replace(q="").is_empty()
+    return not reading.shown and request.replace(q="").is_empty() and not request.everything
 
 
 def queryset(request, query):

@@ -309,9 +309,10 @@ class WhooshBackend(IndexStorage, WhooshSearchBackend):
         query_string = force_str(query_string).strip()
         if not query_string:
             return whoosh_query.Every()
+        notes = [] if notes is None else notes
+        notes.extend(self.language.unknown_fields(query_string, self.schema))
         reader = self.current_searcher().reader()
-        return self.language.rewrite(self.parser.parse(query_string), reader, self.facet_value_query,
-                                     [] if notes is None else notes)
+        return self.language.rewrite(self.parser.parse(query_string), reader, self.facet_value_query, notes)
 
     def facet_value_query(self, field, words):
         """Objects whose facet value contains all these words: `series:dialogue`."""

@@ -111,16 +111,16 @@ def widen(query: str, groups: list[list[str]]) -> tuple[str, list[tuple[str, lis
 
 
 def plain_words(query: str):
-    """(index in QUERY_TOKEN's tokens, word) of each bare word of a query: not quoted, not field:value,
-    not an operator, wildcard or fuzzy term. The tokens, joined by spaces, are the query again."""
-    tokens = QUERY_TOKEN.findall(query)
+    """(start, end, word) of each bare word of a query: not quoted, not field:value, not an operator,
+    wildcard or fuzzy term."""
     found = []
-    for index, token in enumerate(tokens):
-        bare = token.lstrip("+-")
+    for match in QUERY_TOKEN.finditer(query):
+        bare = match.group().lstrip("+-")
         if bare.upper() in OPERATORS or ":" in bare or not bare.isalpha():
             continue
-        found.append((index, bare))
-    return tokens, found
+        start = match.end() - len(bare)
+        found.append((start, match.end(), bare))
+    return found
 
 
 def facet_narrow(field, values):
@@ -183,6 +183,15 @@ class Language:
         parser.add_plugin(FieldAliasPlugin({name: list(words) for name, words in self.query_names.items()}))
         return parser
 
+    def unknown_fields(self, query_string, schema):
+        """Notes for the `name:` prefixes of a query that name no field: they are searched as words."""
+        known = set(schema.names()) | {word for words in self.query_names.values() for word in words}
+        notes = []
+        for name, value in re.findall(r'(?:^|[\s(+-])(\w+):("[^"]*"|\[[^\]]*\]|[^\s()]*)', query_string):
+            if name not in known:
+                notes.append(f"“{name}:” is not something you can search by, so “{name}:{value}” was searched as words.")
+        return notes
+
     def rewrite(self, query, reader, facet_value_query, notes):
         """Parsed query -> what the index holds: plain words match every form of their stem, quoted
         words only themselves; facet fields named by their words become their values
@@ -235,12 +244,23 @@ class Language:
                 return whoosh_query.Phrase(text, node.words, slop=node.slop, boost=node.boost)
             if isinstance(node, (whoosh_query.Term, whoosh_query.Phrase)) and fieldname in self.facet_words:
                 words = node.words if isinstance(node, whoosh_query.Phrase) else [node.text]
-                return facet_value_query(self.facet_words[fieldname], words)
+                values = facet_value_query(self.facet_words[fieldname], words)
+                if values is whoosh_query.NullQuery:
+                    name = self.query_names[fieldname][0]
+                    note(f"No value of {name} has the words “{' '.join(words)}”, so “{name}:{' '.join(words)}” was left out.")
+                return values
             if fieldname in self.date_fields and isinstance(node, whoosh_query.TermRange):  # written 2020-06-26
                 return whoosh_query.TermRange(fieldname, node.start and node.start.replace("-", ""),
                                               node.end and node.end.replace("-", ""), node.startexcl, node.endexcl)
             if fieldname in self.date_fields and type(node) is whoosh_query.Term:
-                return whoosh_query.Prefix(fieldname, node.text.replace("-", ""))  # 2020, 2020-06 or a day
+                node = whoosh_query.Prefix(fieldname, node.text.replace("-", ""))  # 2020, 2020-06 or a day
+                if next(iter(reader.expand_prefix(fieldname, node.text)), None) is None:
+                    note(f"Nothing in the archive is dated “{node.text}”, so “{fieldname}:{node.text}” was left out.")
+                    return whoosh_query.NullQuery
+                return node
+            if fieldname in self.few_values and type(node) is whoosh_query.Term and (fieldname, node.text) not in reader:
+                note(f"Nothing in the archive has {fieldname} “{node.text}”, so “{fieldname}:{node.text}” was left out.")
+                return whoosh_query.NullQuery
             if isinstance(node, whoosh_query.MultiTerm) and fieldname not in self.few_values:
                 return expand(node)
             # What was left out (a NullQuery) leaves its AND, OR or NOT: `x *` searches x alone.

@@ -32,9 +32,8 @@ def cased_like(word, model):
 
 def suggestion(query, reader, fieldname, analyzer):
     """The query with its unknown plain words corrected, or None when there is nothing to correct."""
-    tokens, words = plain_words(query)
-    changed, attempts = False, 0
-    for index, word in words:
+    out, position, attempts = [], 0, 0
+    for start, end, word in plain_words(query):
         folded = [token.text for token in analyzer(word)]
         if len(folded) != 1 or reader.doc_frequency(fieldname, folded[0]):
             continue
@@ -43,6 +42,6 @@ def suggestion(query, reader, fieldname, analyzer):
         attempts += 1
         better = closest_word(reader, fieldname, folded[0])
         if better:
-            tokens[index] = tokens[index].replace(word, cased_like(better, word))
-            changed = True
-    return " ".join(tokens) if changed else None
+            out += [query[position:start], cased_like(better, word)]
+            position = end
+    return "".join(out) + query[position:] if out else None
