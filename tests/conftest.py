@@ -1,14 +1,16 @@
 import io
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.db import transaction
 
 from archive.ingest.save import import_statement
-from archive.models import Document, Meeting, MeetingSeries, PendingIndexUpdate
+from archive.models import Document, PendingIndexUpdate
 from archive.search.indexing import get_backend, process_pending
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
@@ -45,42 +47,94 @@ def run_import(*args):
     return out.getvalue()
 
 
-@pytest.fixture
-def seeds(search_index, django_capture_on_commit_callbacks):
-    """Both seed statements imported and indexed through the normal save path."""
-    with django_capture_on_commit_callbacks(execute=True):
-        run_import(SEEDS)
+# What an import writes: a snapshot holds these rows and the index built from them.
+SNAPSHOT_MODELS = ["archive.MeetingSeries", "archive.Meeting", "archive.Document", "archive.DocumentSource",
+                   "archive.DocumentVersion", "archive.Paragraph"]
+
+
+class Snapshots:
+    """Archives imported through the real save path and indexed once per session, then restored for
+    each test that asks for one: its rows loaded into the test's transaction (rolled back after it,
+    as always) and a copy of its index swapped in. Every test still starts from a fresh archive."""
+
+    def __init__(self, folder):
+        self.folder = folder
+        self.made = {}
+
+    def restore(self, name, build):
+        """The archive `build()` makes (it returns {key: document}), as {key: document}."""
+        if name not in self.made:
+            self.made[name] = self.make(name, build)
+        rows, index, documents = self.made[name]
+        call_command("loaddata", str(rows), verbosity=0)
+        PendingIndexUpdate.objects.all().delete()  # loaddata's saves queued what the index already holds
+        backend = get_backend()
+        copy = f"{backend.path}-build-snapshot-{name}-{len(os.listdir(os.path.dirname(backend.path)))}"
+        shutil.copytree(index, copy)
+        backend.swap_in(copy)
+        return {key: Document.objects.get(pk=pk) for key, pk in documents.items()}
+
+    def make(self, name, build):
+        with transaction.atomic():  # rolled back: the test that asked restores it like any other
+            get_backend().clear()
+            documents = build()
+            process_pending()
+            rows = self.folder / f"{name}.json"
+            call_command("dumpdata", *SNAPSHOT_MODELS, output=str(rows), verbosity=0)
+            index = self.folder / f"{name}-index"
+            shutil.copytree(os.path.realpath(get_backend().path), index)
+            transaction.set_rollback(True)
+        get_backend().clear()
+        return rows, index, {key: document.pk for key, document in documents.items()}
+
+
+@pytest.fixture(scope="session")
+def snapshots(tmp_path_factory):
+    return Snapshots(tmp_path_factory.mktemp("snapshots"))
+
+
+def seed_documents():
+    run_import(SEEDS)
     return {
         "summit": Document.objects.get(sources__name=SUMMIT_SEED),
         "dialogue": Document.objects.get(sources__name=DIALOGUE_SEED),
     }
 
 
-@pytest.fixture(scope="module")
-def shared_seeds(django_db_setup, django_db_blocker):
-    """Both seed statements and a third (the 22nd Summit, 2021), imported and indexed once for a whole
-    module whose tests only read; everything they added is removed after the module. Tests take it
-    through `read_only_seeds`, which also gives them the database."""
-    with django_db_blocker.unblock():
-        before = {model: set(model.objects.values_list("pk", flat=True)) for model in (Document, Meeting, MeetingSeries)}
-        get_backend().clear()
-        run_import(SEEDS)
-        documents = {
-            "summit": Document.objects.get(sources__name=SUMMIT_SEED),
-            "dialogue": Document.objects.get(sources__name=DIALOGUE_SEED),
-            "scattered": add_statement(SCATTERED_WORDS, "scattered.txt"),
-        }
-    yield documents
-    with django_db_blocker.unblock():
-        for model in (Document, Meeting, MeetingSeries):  # in this order: each protects the next
-            model.objects.exclude(pk__in=before[model]).delete()
-        PendingIndexUpdate.objects.all().delete()
-        get_backend().clear()
+@pytest.fixture
+def seeds(search_index, snapshots):
+    """Both seed statements imported and indexed through the normal save path."""
+    return snapshots.restore("seeds", seed_documents)
 
 
 @pytest.fixture
-def read_only_seeds(db, shared_seeds):
-    return shared_seeds
+def three_statements(search_index, snapshots):
+    """The seeds and the 22nd Summit (2021), whose paragraph 2 has "South", "China" and "Sea" apart."""
+    return snapshots.restore("three statements",
+                             lambda: {**seed_documents(), "scattered": add_statement(SCATTERED_WORDS, "scattered.txt")})
+
+
+@pytest.fixture(scope="session")
+def seeded_data_dir(tmp_path_factory):
+    """A data folder set up once (database, the seeds imported and indexed, an editor), for `archive_env` to copy."""
+    from .test_index_under_load import manage
+
+    folder = tmp_path_factory.mktemp("seeded") / "data"
+    env = {**os.environ, "ARCHIVE_DATA_DIR": str(folder), "DJANGO_SUPERUSER_PASSWORD": "a-long-test-password"}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    manage(env, "migrate", "--noinput")
+    manage(env, "import_statements", "seeds/")
+    manage(env, "createsuperuser", "--noinput", "--username", "editor", "--email", "editor@example.org")
+    return folder
+
+
+@pytest.fixture
+def archive_env(seeded_data_dir, tmp_path):
+    """The environment of an archive of its own (a copy of `seeded_data_dir`) for manage.py and gunicorn."""
+    shutil.copytree(seeded_data_dir, tmp_path / "data", symlinks=True)
+    env = {**os.environ, "ARCHIVE_DATA_DIR": str(tmp_path / "data"), "DJANGO_SUPERUSER_PASSWORD": "a-long-test-password"}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    return env
 
 
 def add_statement(text, name):

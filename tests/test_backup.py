@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from .test_index_under_load import archive_env, django_shell, manage  # noqa: F401 (a fixture)
+from .test_index_under_load import django_shell, manage
 
 pytestmark = pytest.mark.subprocess
 

@@ -35,16 +35,6 @@ def django_shell(env, code):
 
 
 @pytest.fixture
-def archive_env(tmp_path):
-    env = {**os.environ, "ARCHIVE_DATA_DIR": str(tmp_path / "data"), "DJANGO_SUPERUSER_PASSWORD": "a-long-test-password"}
-    env.pop("DJANGO_SETTINGS_MODULE", None)
-    manage(env, "migrate", "--noinput")
-    manage(env, "import_statements", "seeds/")
-    manage(env, "createsuperuser", "--noinput", "--username", "editor", "--email", "editor@example.org")
-    return env
-
-
-@pytest.fixture
 def gunicorn(archive_env, tmp_path):
     port = free_port()
     log = (tmp_path / "gunicorn.log").open("w")

@@ -7,13 +7,11 @@ from django.utils.html import escape
 from archive.models import Document, Paragraph
 from archive.search.indexing import enqueue_documents, process_pending
 
-from .conftest import SCATTERED_WORDS, add_statement
 
 
 @pytest.fixture
-def corpus(seeds):
-    seeds["scattered"] = add_statement(SCATTERED_WORDS, "scattered.txt")
-    return seeds
+def corpus(three_statements):
+    return three_statements
 
 
 def api(client, **params):

@@ -50,8 +50,9 @@ JAKARTA = """Joint Statement of the 29th ASEAN-ROK Dialogue
 
 
 @pytest.fixture
-def corpus(search_index):
-    return {"A": add_statement(BUSAN, "busan.txt"), "B": add_statement(JAKARTA, "jakarta.txt")}
+def corpus(search_index, snapshots):
+    return snapshots.restore("busan and jakarta",
+                             lambda: {"A": add_statement(BUSAN, "busan.txt"), "B": add_statement(JAKARTA, "jakarta.txt")})
 
 
 def found(client, query, **params):

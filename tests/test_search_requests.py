@@ -60,7 +60,7 @@ def some_value(client, facet):
     {"q": "ASEAN", "from": "2020-13-45"},
     {"q": "ASEAN", "per_page": "x", "page": "-3"},
 ])
-def test_page_json_csv_and_feed_count_the_same_hits(client, read_only_seeds, params):
+def test_page_json_csv_and_feed_count_the_same_hits(client, three_statements, params):
     count, data, rows, entries = answers(client, params)
     assert count == data["count"]
     assert len(rows) == min(data["count"], CSV_MAX_ROWS)
@@ -72,7 +72,7 @@ def test_page_json_csv_and_feed_count_the_same_hits(client, read_only_seeds, par
 
 
 @pytest.mark.parametrize("facet", ["series", "kind", "chair_country", "topics", "mode", "year"])
-def test_every_facet_filter_is_applied_by_every_export(client, read_only_seeds, facet):
+def test_every_facet_filter_is_applied_by_every_export(client, three_statements, facet):
     params = {"q": "ASEAN", facet: some_value(client, facet)}
     count, data, rows, entries = answers(client, params)
     everything = client.get("/api/search/", {"q": "ASEAN"}).json()["count"]
@@ -80,8 +80,8 @@ def test_every_facet_filter_is_applied_by_every_export(client, read_only_seeds, 
     assert len(rows) == count and len(entries) == min(count, FEED_ITEMS)
 
 
-def test_a_search_within_one_statement_is_within_it_everywhere(client, read_only_seeds):
-    summit = read_only_seeds["summit"]
+def test_a_search_within_one_statement_is_within_it_everywhere(client, three_statements):
+    summit = three_statements["summit"]
     params = {"q": "ASEAN", "document": summit.slug}
     count, data, rows, entries = answers(client, params)
     assert 0 < count == data["count"] < client.get("/api/search/", {"q": "ASEAN"}).json()["count"]
@@ -89,7 +89,7 @@ def test_a_search_within_one_statement_is_within_it_everywhere(client, read_only
     assert len(entries) == count
 
 
-def test_an_unknown_field_is_searched_as_words_and_said(client, read_only_seeds):
+def test_an_unknown_field_is_searched_as_words_and_said(client, three_statements):
     data = client.get("/api/search/", {"q": "South:China"}).json()
     assert "“South:” is not something you can search by, so “South:China” was searched as words." in data["notes"]
     assert data["count"] == client.get("/api/search/", {"q": '"South China"'}).json()["count"] > 0
@@ -104,7 +104,7 @@ def test_an_unknown_field_is_searched_as_words_and_said(client, read_only_seeds)
     ({"q": "ASEAN", "per_page": "500"}, "At most 100 results are shown per page."),
     ({"q": "series:nowhere ASEAN"}, "No value of series has the words “nowhere”, so “series:nowhere” was left out."),
 ])
-def test_what_cannot_be_used_is_ignored_and_said(client, read_only_seeds, params, said):
+def test_what_cannot_be_used_is_ignored_and_said(client, three_statements, params, said):
     data = client.get("/api/search/", params).json()
     assert said in data["notes"]
     # The rest of the request is answered as if the part were not there.
@@ -112,22 +112,22 @@ def test_what_cannot_be_used_is_ignored_and_said(client, read_only_seeds, params
     assert escape(said) in page_count(client, params)[1]
 
 
-def test_an_empty_query_with_filters_finds_everything_they_allow(client, read_only_seeds):
+def test_an_empty_query_with_filters_finds_everything_they_allow(client, three_statements):
     summits = Paragraph.objects.filter(document__meeting__series__name="ASEAN-ROK Summit").count()
     data = client.get("/api/search/", {"series": "ASEAN-ROK Summit", "per_page": 100}).json()
     assert data["count"] == summits == len(data["results"])
     assert data["sort"] == "newest" and data["results"][0]["date"] == "2021-10-26"
     count, page = page_count(client, {"kind": "Chairman's Statement", "year": "2021"})
-    assert count == read_only_seeds["scattered"].paragraphs.count() == 3
+    assert count == three_statements["scattered"].paragraphs.count() == 3
 
 
-def test_nothing_asked_is_nothing_searched(client, read_only_seeds):
+def test_nothing_asked_is_nothing_searched(client, three_statements):
     data = client.get("/api/search/").json()
     assert data["count"] == 0 and data["results"] == []
     assert "paragraphs found" not in client.get("/search/").content.decode()
 
 
-def test_counts_per_year_and_series_are_the_requests_hits(read_only_seeds):
+def test_counts_per_year_and_series_are_the_requests_hits(three_statements):
     request = SearchRequest(q="ASEAN")
     total = service.search_page(request).count
     counts = service.counts(request)
@@ -137,8 +137,8 @@ def test_counts_per_year_and_series_are_the_requests_hits(read_only_seeds):
     assert sum(count for _, count in narrowed["series"]) == service.search_page(request.replace(filters={"year": ["2021"]})).count
 
 
-def test_the_document_page_marks_what_the_results_matched(client, read_only_seeds):
-    summit = read_only_seeds["summit"]
+def test_the_document_page_marks_what_the_results_matched(client, three_statements):
+    summit = three_statements["summit"]
     snippets = [r["snippet"] for r in client.get("/api/search/", {"q": "ROK", "document": summit.slug, "per_page": 100}).json()["results"]]
     assert any("<mark>Republic of Korea</mark>" in snippet for snippet in snippets)  # an alias of ROK
     page = client.get(summit.get_absolute_url(), {"q": "ROK"}).content.decode()

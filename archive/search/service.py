@@ -70,10 +70,12 @@ class SearchPage:
     aliases: list = field(default_factory=list)
     suggestion: str | None = None
 
-    def __getattr__(self, name):  # filters, date_from, date_to, document, sort, per_page: the request's
-        if name in ("filters", "date_from", "date_to", "document", "sort", "per_page"):
-            return getattr(self.request, name)
-        raise AttributeError(name)
+    filters = property(lambda self: self.request.filters)
+    date_from = property(lambda self: self.request.date_from)
+    date_to = property(lambda self: self.request.date_to)
+    document = property(lambda self: self.request.document)
+    sort = property(lambda self: self.request.sort)
+    per_page = property(lambda self: self.request.per_page)
 
     @property
     def num_pages(self):

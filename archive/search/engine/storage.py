@@ -23,7 +23,7 @@ from whoosh.filedb.filestore import FileStorage
 from . import analysis
 
 WRITER_TIMEOUT_SECONDS = 60
-VERSION_FILE = "archive_schema_version"
+VERSION_FILE = "schema_version"
 
 
 class ColumnsOpenedReader(W3PerDocReader):
@@ -87,8 +87,6 @@ def index_lock(index_path):
         finally:
             _lock_depth.value = 0
             fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 
 
 def schema_version(schema, pairs):
