@@ -176,7 +176,7 @@ class WhooshBackend(IndexStorage, WhooshSearchBackend):
         except (AttributeError, ImportError):
             # An index written by an earlier version may name classes that are gone: it cannot be
             # opened, only rebuilt (check_index does so when the version differs).
-            if self.schema_is_current():
+            if self.recorded_version() == self.schema_version:
                 raise
             self.setup_complete = True
         index = getattr(self, "index", None)

@@ -144,13 +144,19 @@ class IndexStorage:
         with open(self.schema_version_file(folder), "w") as handle:
             handle.write(self.schema_version)
 
-    def schema_is_current(self):
-        """Whether the live index was built with this version of the schema and analysis."""
+    def recorded_version(self):
+        """The schema version the live index was built with, or None."""
         try:
             with open(self.schema_version_file()) as handle:
-                return handle.read().strip() == self.schema_version
+                return handle.read().strip()
         except FileNotFoundError:
-            return False
+            return None
+
+    def schema_is_current(self):
+        """Whether the live index was built with this version of the schema and analysis."""
+        if not self.setup_complete:
+            self.setup()
+        return self.recorded_version() == self.schema_version
 
     def new_build(self):
         """A fresh, empty index in a folder beside the live one."""
