@@ -3,8 +3,10 @@ reader alerts on new ones, even of old meetings. Without parameters: everything 
 one meeting series; with any search parameters: that search."""
 
 import datetime
+from typing import NamedTuple
 
 from django.contrib.syndication.views import Feed
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.feedgenerator import Atom1Feed
@@ -12,6 +14,7 @@ from django.utils.feedgenerator import Atom1Feed
 from .forms import search_request
 from .search import service
 from .search.indexing import search_view
+from .search.service import SearchRequest
 
 FEED_ITEMS = 50
 
@@ -28,33 +31,42 @@ class PlainTextAtom1Feed(Atom1Feed):
             handler.addQuickElement("link", "", {"rel": "related", "href": url, "title": title})
 
 
+class Subscription(NamedTuple):
+    request: HttpRequest
+    asked: SearchRequest
+
+
 @method_decorator(search_view, name="__call__")
 class SearchFeed(Feed):
     feed_type = PlainTextAtom1Feed
     author_name = "ASEAN–ROK Archive"
 
     def get_object(self, request):
-        self.request = request
-        return search_request(request).replace(sort="added", page=1, everything=True)
+        return Subscription(request, search_request(request).replace(sort="added", page=1, everything=True))
 
-    def title(self, query):
-        asked = [query.q.strip(), *(value for values in query.filters.values() for value in values)]
-        if query.document is not None:
-            asked.append(query.document.title)
-        return f"ASEAN–ROK Archive: {', '.join(part for part in asked if part) or 'everything new'}"
+    def title(self, subscription):
+        asked = subscription.asked
+        parts = [asked.q.strip(), *(value for values in asked.filters.values() for value in values)]
+        if asked.document is not None:
+            parts.append(asked.document.title)
+        return f"ASEAN–ROK Archive: {', '.join(part for part in parts if part) or 'everything new'}"
 
-    def subtitle(self, query):
-        return " ".join(["Paragraphs matching this search, newest in the archive first.", *query.notes])
+    def subtitle(self, subscription):
+        return " ".join(["Paragraphs matching this search, newest in the archive first.", *subscription.asked.notes])
 
-    def link(self, query):
-        return f"{reverse('archive:search')}?{self.request.GET.urlencode()}"
+    def link(self, subscription):
+        return f"{reverse('archive:search')}?{subscription.request.GET.urlencode()}"
 
-    def feed_url(self, query):
+    def feed_url(self, subscription):
         """rel="self": this feed with its parameters, so a reader subscribes to the search itself."""
-        return f"{reverse('archive:search-feed')}?{self.request.GET.urlencode()}"
+        return f"{reverse('archive:search-feed')}?{subscription.request.GET.urlencode()}"
 
-    def items(self, query):
-        return list(service.iter_hits(query, FEED_ITEMS))
+    def items(self, subscription):
+        hits = list(service.iter_hits(subscription.asked, FEED_ITEMS))
+        absolute = subscription.request.build_absolute_uri
+        for hit in hits:
+            hit.related = [(absolute(hit.document_url), hit.document_title), (absolute(hit.meeting_url), hit.meeting_title)]
+        return hits
 
     def item_title(self, hit):
         return f"{hit.document_title}, paragraph {hit.label}"
@@ -62,16 +74,12 @@ class SearchFeed(Feed):
     def item_description(self, hit):
         return hit.text
 
-    def item_extra_kwargs(self, hit):
-        absolute = self.request.build_absolute_uri
-        return {"related": [(absolute(hit.document_url), hit.document_title), (absolute(hit.meeting_url), hit.meeting_title)]}
-
     def item_link(self, hit):
+        """Also the entry's id (made absolute): the same for as long as the paragraph is in its statement."""
         return hit.paragraph_url
 
-    def item_guid(self, hit):
-        """The paragraph's absolute address: the same for as long as the paragraph is in its statement."""
-        return self.request.build_absolute_uri(hit.paragraph_url)
+    def item_extra_kwargs(self, hit):
+        return {"related": hit.related}
 
     def item_categories(self, hit):
         return [hit.series, hit.kind]

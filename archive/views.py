@@ -67,16 +67,16 @@ def meeting_detail(request, slug):
 @search_view
 def document_detail(request, slug):
     document = get_object_or_404(Document.objects.select_related("meeting__series"), slug=slug)
-    query = search_request(request)
+    asked = search_request(request)
     paragraphs = list(document.paragraphs.prefetch_related("mentions"))
     # What the search matched, read as in its results (aliases, folding, phrases): spans for the `marked` filter.
-    for paragraph, spans in zip(paragraphs, service.highlight(query, [p.text for p in paragraphs])):
+    for paragraph, spans in zip(paragraphs, service.highlight(asked, [p.text for p in paragraphs])):
         paragraph.spans = spans
     versions = list(document.versions.select_related("source"))
     shown = versions[-1] if versions else None
-    asked = request.GET.get("version", "")
-    if asked.isdigit() and versions and int(asked) != versions[-1].number:
-        shown = next((version for version in versions if version.number == int(asked)), shown)
+    version = request.GET.get("version", "")
+    if version.isdigit() and versions and int(version) != versions[-1].number:
+        shown = next((v for v in versions if v.number == int(version)), shown)
         if shown is not versions[-1]:  # an earlier text, shown as it was received
             paragraphs = [SimpleNamespace(**row, pk=None, position=position, spans=[])
                           for position, row in enumerate(shown.paragraphs, start=1)]
@@ -85,7 +85,7 @@ def document_detail(request, slug):
         "meeting": document.meeting,
         "paragraphs": paragraphs,
         "sources": document.sources.all(),
-        "query": query.q,
+        "query": asked.q,
         "versions": versions,
         "shown_version": shown,
     })
@@ -126,9 +126,8 @@ def facet_list(params, page):
 @require_GET
 @search_view
 def search(request):
-    query = search_request(request)
-    asked = "q" in request.GET or not query.is_empty()
-    page = service.search_page(query) if asked else None
+    asked = search_request(request)
+    page = service.search_page(asked) if "q" in request.GET or not asked.is_empty() else None
     context = {"page": page, "query": request.GET.get("q", ""), "sorts": service.SORTS}
     if page:
         without_filters = request.GET.copy()

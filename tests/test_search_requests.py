@@ -145,3 +145,20 @@ def test_the_document_page_marks_what_the_results_matched(client, three_statemen
     assert "<mark>Republic of Korea</mark>" in page
     marked = {text for snippet in snippets for text in re.findall(r"<mark>(.*?)</mark>", snippet)}
     assert marked == set(re.findall(r"<mark>(.*?)</mark>", page))
+
+
+def test_filters_that_leave_nothing_say_so_without_a_query(client, three_statements):
+    count, page = page_count(client, {"series": "ASEAN-ROK Dialogue", "year": "2021"})
+    assert count == 0
+    assert "No paragraphs match with the filters chosen." in page
+
+
+def test_the_facets_are_those_of_the_registry(client, three_statements):
+    from archive.search.facets import FACETS
+    from archive.search_indexes import ParagraphIndex
+
+    assert list(client.get("/api/search/", {"q": "ASEAN"}).json()["facets"]) == [facet.name for facet in FACETS]
+    assert {facet.name for facet in FACETS} <= set(ParagraphIndex.fields)
+    page = client.get("/search/", {"q": "ASEAN"}).content.decode()
+    assert [label for label in re.findall(r"<h2>([^<]+)</h2>", page) if label in {f.label for f in FACETS}] == \
+        [facet.label for facet in FACETS]

@@ -44,7 +44,7 @@ from . import highlight as highlighting
 from . import spelling
 from .analysis import PAIR_MARK, PairTerms, exact_analyzer, read_words, stem_word, stemmed_analyzer, text_analyzer
 from .bitmaps import Bitmaps, BitmapSet, SegmentCache, TimeBudget, docnums_of
-from .fields import DateKeyField
+from .fields import DateKeyField, KeyField
 from .language import EXACT_FIELD, Language
 from .storage import IndexStorage, schema_version
 
@@ -150,7 +150,7 @@ class WhooshBackend(IndexStorage, WhooshSearchBackend):
                 schema[name] = STORED()
             elif isinstance(field, FacetField) and isinstance(field, MultiValueField):
                 schema[name] = KEYWORD(stored=True, commas=True, lowercase=False, scorable=False)
-            elif isinstance(field, FacetField) or hasattr(field, "sortable"):  # whole values: facets and keys
+            elif isinstance(field, (FacetField, KeyField)):  # whole values
                 schema[name] = WHOOSH_ID(stored=field.stored, sortable=getattr(field, "sortable", False))
             else:
                 schema[name] = TEXT(stored=field.stored, analyzer=stemmed_analyzer(), phrase=False)
