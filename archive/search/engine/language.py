@@ -185,8 +185,10 @@ class Language:
 
     def unknown_fields(self, query_string, schema):
         """Notes for the `name:` prefixes of a query that name no field: they are searched as words."""
-        known = set(schema.names()) | {word for words in self.query_names.values() for word in words}
         notes = []
+        if ":" not in query_string:
+            return notes
+        known = set(schema.names()) | {word for words in self.query_names.values() for word in words}
         for name, value in re.findall(r'(?:^|[\s(+-])(\w+):("[^"]*"|\[[^\]]*\]|[^\s()]*)', query_string):
             if name not in known:
                 notes.append(f"“{name}:” is not something you can search by, so “{name}:{value}” was searched as words.")
