@@ -26,9 +26,11 @@ setup: $(VENV)/.runtime ocr-packages
 	$(BIN)/python manage.py import_statements --skip-existing seeds/
 	$(BIN)/python manage.py check_index
 
+# A request line of up to 8190 bytes (gunicorn's default is 4094): a long search reaches the archive, which
+# shortens it with a note, instead of a bare "414 Request-URI Too Long" from gunicorn.
 run: setup
 	exec $(BIN)/gunicorn archive.wsgi:application --bind 127.0.0.1:$(PORT) --workers $(WORKERS) \
-		--access-logfile - --graceful-timeout 5
+		--access-logfile - --graceful-timeout 5 --limit-request-line 8190
 
 # Debian's tesseract-ocr (with its English data) reads scanned PDFs. Installed only when missing; where
 # apt-get cannot install it the archive still runs and refuses scanned PDFs, saying OCR is not installed.

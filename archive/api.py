@@ -5,13 +5,13 @@ import csv
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
 
-from .search.indexing import search_view
+from .forms import search_request
 from .ratelimits import limited
-from .search.query import build_queryset, prepare_query
-from .views import parse_day, parse_filters, search_page_from
+from .sanitize import marked_html
+from .search import service
+from .search.indexing import search_view
 
 CSV_MAX_ROWS = 5000
-CSV_CHUNK = 500
 CSV_COLUMNS = ["document_title", "document_url", "kind", "meeting", "series", "date", "paragraph_number",
                "paragraph_url", "text"]
 # A cell starting with one of these is a formula to a spreadsheet program (`=HYPERLINK(...)`).
@@ -45,7 +45,7 @@ def hit_row(request, hit):
 @require_GET
 @search_view
 def search_json(request):
-    page = search_page_from(request)
+    page = service.search_page(search_request(request))
     return JsonResponse({
         "query": page.query,
         "count": page.count,
@@ -58,8 +58,8 @@ def search_json(request):
         "aliases": [{"searched": name, "also": others} for name, others in page.aliases],
         "spelling_suggestion": page.suggestion,
         "results": [
-            {**hit_row(request, hit), "snippet": str(hit.snippet), "score": hit.score,
-             "matches_in_document": hit.document_matches}
+            {**hit_row(request, hit), "snippet": marked_html(hit.text, hit.spans, *hit.excerpt), "score": hit.score,
+             "matches_in_document": hit.group_matches}
             for hit in page.hits
         ],
         "facets": {
@@ -74,21 +74,12 @@ def search_json(request):
 @require_GET
 @search_view
 def search_csv(request):
-    """Every hit of a search, up to CSV_MAX_ROWS, in the order asked for."""
-    _, query, _, _ = prepare_query(request.GET.get("q", ""))
+    """Every hit of a search, up to CSV_MAX_ROWS, in the order asked for. UTF-8 with a byte order mark."""
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="asean-rok-archive-search.csv"'
     response.write("\ufeff")  # the byte order mark tells spreadsheet programs the file is UTF-8
     writer = csv.DictWriter(response, fieldnames=CSV_COLUMNS, extrasaction="ignore")
     writer.writeheader()
-    if not query:
-        return response
-    sqs = build_queryset(query, parse_filters(request.GET), request.GET.get("sort", "relevance"),
-                         parse_day(request.GET.get("from")), parse_day(request.GET.get("to")))
-    for start in range(0, CSV_MAX_ROWS, CSV_CHUNK):
-        hits = list(sqs[start:start + CSV_CHUNK])
-        for hit in hits:
-            writer.writerow({name: spreadsheet_safe(value) for name, value in hit_row(request, hit).items()})
-        if len(hits) < CSV_CHUNK:
-            break
+    for hit in service.iter_hits(search_request(request), CSV_MAX_ROWS):
+        writer.writerow({name: spreadsheet_safe(value) for name, value in hit_row(request, hit).items()})
     return response

@@ -1,15 +1,20 @@
-"""A saved search as an Atom feed: the newest matching paragraphs, so a feed reader can alert on new ones."""
+"""A saved search as an Atom feed (RFC 4287): the paragraphs that entered the archive last, so a feed
+reader alerts on new ones, even of old meetings. Without parameters: everything new; with `series=`:
+one meeting series; with any search parameters: that search."""
 
 import datetime
+from typing import NamedTuple
 
 from django.contrib.syndication.views import Feed
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.feedgenerator import Atom1Feed
 
+from .forms import search_request
+from .search import service
 from .search.indexing import search_view
-from .search.query import build_queryset, prepare_query
-from .views import parse_filters
+from .search.service import SearchRequest
 
 FEED_ITEMS = 50
 
@@ -22,30 +27,46 @@ class PlainTextAtom1Feed(Atom1Feed):
         super().add_item_elements(handler, {**item, "description": None})
         if item["description"] is not None:
             handler.addQuickElement("summary", item["description"], {"type": "text"})
+        for url, title in item.get("related", ()):  # the statement and the meeting
+            handler.addQuickElement("link", "", {"rel": "related", "href": url, "title": title})
 
+
+class Subscription(NamedTuple):
+    request: HttpRequest
+    asked: SearchRequest
 
 
 @method_decorator(search_view, name="__call__")
 class SearchFeed(Feed):
     feed_type = PlainTextAtom1Feed
+    author_name = "ASEAN–ROK Archive"
 
     def get_object(self, request):
-        return request
+        return Subscription(request, search_request(request).replace(sort="added", page=1, everything=True))
 
-    def title(self, request):
-        return f"ASEAN–ROK Archive: {request.GET.get('q', '').strip() or 'search'}"
+    def title(self, subscription):
+        asked = subscription.asked
+        parts = [asked.q.strip(), *(value for values in asked.filters.values() for value in values)]
+        if asked.document is not None:
+            parts.append(asked.document.title)
+        return f"ASEAN–ROK Archive: {', '.join(part for part in parts if part) or 'everything new'}"
 
-    def subtitle(self, request):
-        return "Newest paragraphs matching this search."
+    def subtitle(self, subscription):
+        return " ".join(["Paragraphs matching this search, newest in the archive first.", *subscription.asked.notes])
 
-    def link(self, request):
-        return f"{reverse('archive:search')}?{request.GET.urlencode()}"
+    def link(self, subscription):
+        return f"{reverse('archive:search')}?{subscription.request.GET.urlencode()}"
 
-    def items(self, request):
-        _, query, _, _ = prepare_query(request.GET.get("q", ""))
-        if not query:
-            return []
-        return list(build_queryset(query, parse_filters(request.GET), "newest")[:FEED_ITEMS])
+    def feed_url(self, subscription):
+        """rel="self": this feed with its parameters, so a reader subscribes to the search itself."""
+        return f"{reverse('archive:search-feed')}?{subscription.request.GET.urlencode()}"
+
+    def items(self, subscription):
+        hits = list(service.iter_hits(subscription.asked, FEED_ITEMS))
+        absolute = subscription.request.build_absolute_uri
+        for hit in hits:
+            hit.related = [(absolute(hit.document_url), hit.document_title), (absolute(hit.meeting_url), hit.meeting_title)]
+        return hits
 
     def item_title(self, hit):
         return f"{hit.document_title}, paragraph {hit.label}"
@@ -54,10 +75,17 @@ class SearchFeed(Feed):
         return hit.text
 
     def item_link(self, hit):
+        """Also the entry's id (made absolute): the same for as long as the paragraph is in its statement."""
         return hit.paragraph_url
 
-    def item_guid(self, hit):
-        return hit.paragraph_url
+    def item_extra_kwargs(self, hit):
+        return {"related": hit.related}
+
+    def item_categories(self, hit):
+        return [hit.series, hit.kind]
+
+    def item_pubdate(self, hit):
+        return hit.added.replace(tzinfo=datetime.timezone.utc)
 
     def item_updateddate(self, hit):
-        return hit.date.replace(tzinfo=datetime.timezone.utc) if hit.date else None
+        return hit.added.replace(tzinfo=datetime.timezone.utc)

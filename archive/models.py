@@ -4,6 +4,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Coalesce
 from django.urls import reverse
+from django.utils import timezone
 
 from .sanitize import plain_text
 
@@ -229,6 +230,8 @@ class Paragraph(models.Model):
     text = models.TextField()
     mentions = models.ManyToManyField(Meeting, blank=True, related_name="mentioned_in",
                                       help_text="Meetings this paragraph names.")
+    added_at = models.DateTimeField(default=timezone.now, editable=False,
+                                    help_text="When this text entered the archive; a re-import keeps it for unchanged text.")
 
     class Meta:
         ordering = ["document", "position"]

@@ -32,3 +32,19 @@ def printable(text: str) -> str:
     """Text with control characters (but tab and line breaks), lone surrogates and non-characters
     replaced by spaces: they mean nothing in a parameter, and XML cannot hold them."""
     return UNPRINTABLE.sub(" ", text)
+
+
+def marked_html(text: str, spans, start=0, end=None) -> str:
+    """The text (or its part start:end, with "…" where it was cut), escaped, with each span (start, end)
+    of it in <mark>; sanitized, so only <mark> can be left."""
+    end = len(text) if end is None else end
+    out, position = [], start
+    for span_start, span_end in spans:
+        if span_end <= start or span_start >= end:
+            continue
+        span_start, span_end = max(span_start, start), min(span_end, end)
+        out.append(html.escape(text[position:span_start]))
+        out.append(f"<mark>{html.escape(text[span_start:span_end])}</mark>")
+        position = span_end
+    out.append(html.escape(text[position:end]))
+    return sanitize_html(("… " if start else "") + "".join(out) + (" …" if end < len(text) else ""))

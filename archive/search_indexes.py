@@ -1,3 +1,4 @@
+import datetime
 import hashlib
 import json
 import re
@@ -6,6 +7,8 @@ import time
 from haystack import indexes
 
 from .models import Paragraph, Topic
+from .search.engine.fields import DateKeyField, KeyField
+from .search.facets import FACETS
 
 TOPIC_CACHE_SECONDS = 2
 
@@ -15,20 +18,19 @@ def content_checksum(prepared):
     return hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()
 
 
-class ParagraphIndex(indexes.SearchIndex, indexes.Indexable):
+# One field per facet of the registry (archive/search/facets.py).
+FacetFields = type("FacetFields", (indexes.SearchIndex,), {facet.name: facet.index_field() for facet in FACETS})
+
+
+class ParagraphIndex(FacetFields, indexes.Indexable):
     """One search document per paragraph; facets and display fields are copied in so hits need no queries."""
 
     text = indexes.CharField(document=True, model_attr="text")
     # Fields every paragraph of a document shares: see `document_fields`.
-    title = indexes.CharField()
-    document_id = indexes.CharField()
-    date = indexes.CharField(null=True)  # YYYYMMDD: sorts and ranges as text
-    year = indexes.FacetCharField()
-    series = indexes.FacetCharField()
-    kind = indexes.FacetCharField()
-    chair_country = indexes.FacetCharField()
-    mode = indexes.FacetCharField()
-    topics = indexes.MultiValueField()
+    title = indexes.CharField(stored=False)
+    document_id = KeyField(group=True)  # a statement's hits are counted together
+    date = DateKeyField(null=True, sortable=True, few_values=True)  # the meeting's, YYYYMMDD: one term per meeting
+    added = DateKeyField(sortable=True)  # when the paragraph entered the archive (UTC), YYYYMMDDHHMMSSffffff
 
     # Stored only, for rendering a hit.
     label = indexes.CharField(model_attr="label", indexed=False)
@@ -69,11 +71,7 @@ class ParagraphIndex(indexes.SearchIndex, indexes.Indexable):
                 "document_title": document.title,
                 "document_id": str(document.pk),
                 "date": f"{day:%Y%m%d}" if day else None,
-                "year": str(document.year or ""),
-                "series": meeting.series.name,
-                "kind": document.kind,
-                "chair_country": meeting.chair_country,
-                "mode": meeting.get_mode_display(),
+                **{facet.name: facet.of_document(document) for facet in FACETS if facet.of_document},
                 "document_url": document.get_absolute_url(),
                 "meeting_title": meeting.title,
                 "meeting_url": meeting.get_absolute_url(),
@@ -100,6 +98,9 @@ class ParagraphIndex(indexes.SearchIndex, indexes.Indexable):
     @classmethod
     def forget_topics(cls):
         cls._topics = (float("-inf"), [])
+
+    def prepare_added(self, paragraph):
+        return f"{paragraph.added_at.astimezone(datetime.timezone.utc):%Y%m%d%H%M%S%f}"
 
     def prepare_paragraph_url(self, paragraph):
         return paragraph.get_absolute_url()

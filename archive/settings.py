@@ -180,8 +180,11 @@ SEEDS_DIR = BASE_DIR / "seeds"
 
 HAYSTACK_CONNECTIONS = {
     "default": {
-        "ENGINE": "archive.search.backend.ArchiveWhooshEngine",
+        "ENGINE": "archive.search.engine.backend.Engine",
         "PATH": str(DATA_DIR / "whoosh_index"),
+        # Frequent words whose neighbours are also indexed as pairs, so phrases of them are quick to find.
+        "COMMON_WORDS": BASE_DIR / "archive" / "search" / "words" / "common.txt",
+        "PAIRED_WITH_ANY_WORD": BASE_DIR / "archive" / "search" / "words" / "paired_with_any.txt",
         # Index errors must surface: every write goes through archive.search.indexing.
         "SILENTLY_FAIL": False,
     },

@@ -2,14 +2,14 @@ from itertools import groupby
 from types import SimpleNamespace
 
 from django.shortcuts import get_object_or_404, render
-from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
-from haystack.query import SearchQuerySet
 
+from .forms import search_request
 from .models import Document, Meeting, MeetingSeries, Paragraph
 from .ratelimits import limited
-from .search.indexing import get_backend, search_view
-from .search.query import DEFAULT_PER_PAGE, FACETS, SORTS, parse_day, parse_filters, run_search
+from .search import service
+from .search.facets import FACETS
+from .search.indexing import search_view
 
 
 def group_by_year(meetings):
@@ -64,50 +64,31 @@ def meeting_detail(request, slug):
 
 
 @require_GET
+@search_view
 def document_detail(request, slug):
     document = get_object_or_404(Document.objects.select_related("meeting__series"), slug=slug)
-    query = request.GET.get("q", "").strip()[:500]
+    asked = search_request(request)
     paragraphs = list(document.paragraphs.prefetch_related("mentions"))
-    backend = get_backend()
-    for paragraph in paragraphs:
-        # highlight_whole returns bleach-sanitized HTML in which only <mark> is left.
-        paragraph.html = mark_safe(backend.highlight_whole(paragraph.text, query)) if query else None
+    # What the search matched, read as in its results (aliases, folding, phrases): spans for the `marked` filter.
+    for paragraph, spans in zip(paragraphs, service.highlight(asked, [p.text for p in paragraphs])):
+        paragraph.spans = spans
     versions = list(document.versions.select_related("source"))
     shown = versions[-1] if versions else None
-    asked = request.GET.get("version", "")
-    if asked.isdigit() and versions and int(asked) != versions[-1].number:
-        shown = next((version for version in versions if version.number == int(asked)), shown)
+    version = request.GET.get("version", "")
+    if version.isdigit() and versions and int(version) != versions[-1].number:
+        shown = next((v for v in versions if v.number == int(version)), shown)
         if shown is not versions[-1]:  # an earlier text, shown as it was received
-            paragraphs = [SimpleNamespace(**row, pk=None, position=position, html=None)
+            paragraphs = [SimpleNamespace(**row, pk=None, position=position, spans=[])
                           for position, row in enumerate(shown.paragraphs, start=1)]
     return render(request, "archive/document_detail.html", {
         "document": document,
         "meeting": document.meeting,
         "paragraphs": paragraphs,
         "sources": document.sources.all(),
-        "query": query,
+        "query": asked.q,
         "versions": versions,
         "shown_version": shown,
     })
-
-
-def int_param(request, name, default):
-    try:
-        return int(request.GET.get(name, default))
-    except ValueError:
-        return default
-
-
-def search_page_from(request, per_page=DEFAULT_PER_PAGE):
-    """Run the search a request describes: q, filters, sort, date range, document, page."""
-    document = None
-    if request.GET.get("document"):
-        document = Document.objects.filter(slug=request.GET["document"]).first()
-    return run_search(
-        request.GET.get("q", ""), parse_filters(request.GET), request.GET.get("sort", "relevance"),
-        int_param(request, "page", 1), int_param(request, "per_page", per_page),
-        date_from=parse_day(request.GET.get("from")), date_to=parse_day(request.GET.get("to")), document=document,
-    )
 
 
 def querystring(params, **changes):
@@ -123,7 +104,8 @@ def facet_list(params, page):
     params = params.copy()
     params.pop("page", None)
     facets = []
-    for name, label in FACETS.items():
+    for facet in FACETS:
+        name = facet.name
         selected = page.filters.get(name, [])
         values = []
         for value, count in page.facets.get(name, []):
@@ -133,10 +115,10 @@ def facet_list(params, page):
                            "url": querystring(params, **{name: toggled})})
         # A chosen value the results no longer contain must still be removable.
         for value in selected:
-            if value not in page.facets.get(name, {}) and not any(v["value"] == value for v in values):
+            if not any(v["value"] == value for v in values):
                 values.append({"value": value, "count": 0, "selected": True,
                                "url": querystring(params, **{name: [v for v in selected if v != value]})})
-        facets.append({"name": name, "label": label, "values": values})
+        facets.append({"name": name, "label": facet.label, "values": values})
     return facets
 
 
@@ -144,11 +126,12 @@ def facet_list(params, page):
 @require_GET
 @search_view
 def search(request):
-    page = search_page_from(request) if "q" in request.GET else None
-    context = {"page": page, "query": request.GET.get("q", ""), "sorts": list(SORTS)}
+    asked = search_request(request)
+    page = service.search_page(asked) if "q" in request.GET or not asked.is_empty() else None
+    context = {"page": page, "query": request.GET.get("q", ""), "sorts": service.SORTS}
     if page:
         without_filters = request.GET.copy()
-        for name in [*FACETS, "from", "to", "page", "document"]:
+        for name in [*(facet.name for facet in FACETS), "from", "to", "page", "document"]:
             without_filters.pop(name, None)
         context.update(
             facet_list=facet_list(request.GET, page),
@@ -162,12 +145,11 @@ def search(request):
 
 @require_GET
 def search_help(request):
-    return render(request, "archive/search_help.html", {"facets": FACETS})
+    return render(request, "archive/search_help.html")
 
 
 @require_GET
 @search_view
 def similar_paragraphs(request, pk):
     paragraph = get_object_or_404(Paragraph.objects.select_related("document__meeting"), pk=pk)
-    similar = list(SearchQuerySet().more_like_this(paragraph)[:10])
-    return render(request, "archive/similar.html", {"paragraph": paragraph, "similar": similar})
+    return render(request, "archive/similar.html", {"paragraph": paragraph, "similar": service.similar(paragraph)})

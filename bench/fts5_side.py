@@ -45,7 +45,7 @@ def in_list(values):
 
 class Fts5:
     def __init__(self, path, facets):
-        """`facets`: the site's facet names, in its order (archive.search.query.FACETS)."""
+        """`facets`: the site's facet names, in its order (archive.search.facets.FACETS)."""
         self.path = str(path)
         self.db = sqlite3.connect(self.path, isolation_level=None)
         self.facets = [name for name in facets if name in SUPPORTED_FACETS]

@@ -8,8 +8,8 @@ TYPES = ("single", "and", "phrase")
 TYPE_LABELS = {"single": "single term", "and": "two-term AND", "phrase": "exact phrase"}
 MEASURES = {
     "bare": "bare query: top 10 + exact count",
-    "page": "results page: run_search(q, {}, 'relevance', 1, 10)",
-    "filtered": "filtered: run_search(q, {'series': [s]}, 'newest', 1, 10)",
+    "page": "results page: search_page(SearchRequest(q=q, per_page=10)), snippets rendered",
+    "filtered": "filtered: search_page(SearchRequest(q=q, filters={'series': [s]}, sort='newest', per_page=10))",
 }
 ENGINES = ("whoosh", "fts5")
 BANDS = ("frequent", "mid", "rare", "frequent+frequent", "frequent+mid", "mid+rare")

@@ -42,7 +42,7 @@ def parse_args(argv=None):
                         help="comma-separated corpus sizes in paragraphs (default: %(default)s)")
     parser.add_argument("--updates", type=int, default=20, help="single-paragraph edits timed per scale")
     parser.add_argument("--profile", action="store_true",
-                        help="also cProfile run_search for a few queries; writes results/profile-N.txt")
+                        help="also cProfile the results page for a few queries; writes results/profile-N.txt")
     parser.add_argument("--keep", action="store_true", help="keep each scale's temporary data folder")
     parser.add_argument("--results", default=str(RESULTS),
                         help="folder for latest.json, latency.svg and profiles (default: %(default)s)")
@@ -172,18 +172,18 @@ def run_one(measure, q, series, fts):
 
 
 def profile(n, queries, code):
-    """cProfile of run_search (relevance page) for queries not measured, so not in the backend's cache."""
-    from archive.search.query import run_search
+    """cProfile of a results page (relevance) for queries not measured, so not in the backend's cache."""
+    from archive.search.service import SearchRequest
 
     path = RESULTS / f"profile-{n}.txt"
     buffer = io.StringIO()
-    buffer.write(f"cProfile of archive.search.query.run_search(q, {{}}, 'relevance', 1, 10) at N={n:,}, "
+    buffer.write(f"cProfile of archive.search.service.search_page(SearchRequest(q=q, per_page=10)) at N={n:,}, "
                  f"project code {code}\n\n")
     profiler = cProfile.Profile()
     for q in queries:
         start = perf_counter()
         profiler.enable()
-        run_search(q.whoosh, {}, "relevance", 1, 10)
+        whoosh_side.rendered(SearchRequest(q=q.whoosh, per_page=10))
         profiler.disable()
         buffer.write(f"{q.type:7} {q.band:18} {q.whoosh!r:40} {1000 * (perf_counter() - start):9.1f} ms (profiled)\n")
     for order in ("cumulative", "tottime"):

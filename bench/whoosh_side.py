@@ -68,9 +68,9 @@ def index_facts():
 
 
 def site_facets():
-    from archive.search.query import FACETS
+    from archive.search.facets import FACETS
 
-    return list(FACETS)
+    return [facet.name for facet in FACETS]
 
 
 def mode_labels():
@@ -88,7 +88,7 @@ def topic_patterns():
 
 def query_cache_size():
     """How many per-query match sets the backend keeps (None if it keeps none)."""
-    from archive.search import backend as backend_module
+    from archive.search.engine import backend as backend_module
 
     return getattr(backend_module, "DOCSET_CACHE_SIZE", None)
 
@@ -190,15 +190,26 @@ def bare(q):
     return sqs.count()
 
 
+def rendered(request):
+    """The count of a results page, its snippets rendered with their marks as the page and JSON do."""
+    from archive.sanitize import marked_html
+    from archive.search.service import search_page
+
+    page = search_page(request)
+    for hit in page.hits:
+        marked_html(hit.text, hit.spans, *hit.excerpt)
+    return page.count
+
+
 def page(q):
     """The results page exactly as the site builds it (ranked top 10, count, facets, snippets)."""
-    from archive.search.query import run_search
+    from archive.search.service import SearchRequest
 
-    return run_search(q, {}, "relevance", 1, 10).count
+    return rendered(SearchRequest(q=q, per_page=10))
 
 
 def filtered(q, series):
     """One series, newest first: what a click on a series facet and "newest" does."""
-    from archive.search.query import run_search
+    from archive.search.service import SearchRequest
 
-    return run_search(q, {"series": [series]}, "newest", 1, 10).count
+    return rendered(SearchRequest(q=q, filters={"series": [series]}, sort="newest", per_page=10))

@@ -1,5 +1,6 @@
 import io
 import os
+import shutil
 import tempfile
 import uuid
 from pathlib import Path
@@ -7,10 +8,11 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.db import transaction
 
 from archive.ingest.save import import_statement
 from archive.models import Document
-from archive.search.indexing import get_backend, process_pending
+from archive.search.indexing import get_backend, newest_entry, process_pending, report_node, write_position
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 SUMMIT_SEED = "003_5f11476294925706.txt"
@@ -61,15 +63,107 @@ def run_import(*args):
     return out.getvalue()
 
 
-@pytest.fixture
-def seeds(search_index, django_capture_on_commit_callbacks):
-    """Both seed statements imported and indexed through the normal save path."""
-    with django_capture_on_commit_callbacks(execute=True):
-        run_import(SEEDS)
+# What an import writes: a snapshot holds these rows and the index built from them.
+SNAPSHOT_MODELS = ["archive.MeetingSeries", "archive.Meeting", "archive.Document", "archive.DocumentSource",
+                   "archive.DocumentVersion", "archive.Paragraph"]
+
+
+class Snapshots:
+    """Archives imported through the real save path and indexed once per session, then restored for
+    each test that asks for one: its rows loaded into the test's transaction (rolled back after it,
+    as always) and a copy of its index swapped in. Every test still starts from a fresh archive."""
+
+    def __init__(self, folder):
+        self.folder = folder
+        self.made = {}
+
+    def restore(self, name, build):
+        """The archive `build()` makes (it returns {key: document}), as {key: document}."""
+        if name not in self.made:
+            self.made[name] = self.make(name, build)
+        rows, index, documents = self.made[name]
+        call_command("loaddata", str(rows), verbosity=0)
+        backend = get_backend()
+        copy = f"{backend.path}-build-snapshot-{name}-{len(os.listdir(os.path.dirname(backend.path)))}"
+        shutil.copytree(index, copy)
+        write_position(copy, newest_entry())  # the index holds what loaddata's saves logged
+        backend.swap_in(copy)
+        report_node(newest_entry())
+        return {key: Document.objects.get(pk=pk) for key, pk in documents.items()}
+
+    def make(self, name, build):
+        with transaction.atomic():  # rolled back: the test that asked restores it like any other
+            get_backend().clear()
+            documents = build()
+            rows = self.folder / f"{name}.json"
+            call_command("dumpdata", *SNAPSHOT_MODELS, output=str(rows), verbosity=0)
+            # Indexed as they will be restored: the dump keeps times to the millisecond only.
+            call_command("loaddata", str(rows), verbosity=0)
+            process_pending()
+            index = self.folder / f"{name}-index"
+            shutil.copytree(os.path.realpath(get_backend().path), index)
+            transaction.set_rollback(True)
+        get_backend().clear()
+        return rows, index, {key: document.pk for key, document in documents.items()}
+
+
+@pytest.fixture(scope="session")
+def snapshots(tmp_path_factory):
+    return Snapshots(tmp_path_factory.mktemp("snapshots"))
+
+
+def seed_documents():
+    run_import(SEEDS)
     return {
         "summit": Document.objects.get(sources__name=SUMMIT_SEED),
         "dialogue": Document.objects.get(sources__name=DIALOGUE_SEED),
     }
+
+
+@pytest.fixture
+def seeds(search_index, snapshots):
+    """Both seed statements imported and indexed through the normal save path."""
+    return snapshots.restore("seeds", seed_documents)
+
+
+@pytest.fixture
+def three_statements(search_index, snapshots):
+    """The seeds and the 22nd Summit (2021), whose paragraph 2 has "South", "China" and "Sea" apart."""
+    return snapshots.restore("three statements",
+                             lambda: {**seed_documents(), "scattered": add_statement(SCATTERED_WORDS, "scattered.txt")})
+
+
+def seeded_archive(folder):
+    """The environment of a new archive in `folder` (database, the seeds imported and indexed, an editor)."""
+    from .test_index_under_load import manage
+
+    env = own_database({**os.environ, "ARCHIVE_DATA_DIR": str(folder),
+                        "DJANGO_SUPERUSER_PASSWORD": "a-long-test-password"})
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    manage(env, "migrate", "--noinput")
+    manage(env, "import_statements", "seeds/")
+    manage(env, "createsuperuser", "--noinput", "--username", "editor", "--email", "editor@example.org")
+    return env
+
+
+@pytest.fixture(scope="session")
+def seeded_data_dir(tmp_path_factory):
+    """A data folder with its SQLite database set up once, for `archive_env` to copy."""
+    folder = tmp_path_factory.mktemp("seeded") / "data"
+    seeded_archive(folder)
+    return folder
+
+
+@pytest.fixture
+def archive_env(seeded_data_dir, tmp_path):
+    """The environment of an archive of its own for manage.py and gunicorn: a copy of `seeded_data_dir` or,
+    when the suite runs on PostgreSQL, a database of its own seeded the same way."""
+    if os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        return seeded_archive(tmp_path / "data")
+    shutil.copytree(seeded_data_dir, tmp_path / "data", symlinks=True)
+    env = {**os.environ, "ARCHIVE_DATA_DIR": str(tmp_path / "data"), "DJANGO_SUPERUSER_PASSWORD": "a-long-test-password"}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    return env
 
 
 def add_statement(text, name):

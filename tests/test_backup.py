@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 
 from .conftest import own_database
-from .test_index_under_load import archive_env, django_shell, manage  # noqa: F401 (a fixture)
+from .test_index_under_load import django_shell, manage
+
+pytestmark = pytest.mark.subprocess
 
 DUMP_EVERY_ROW = (
     "from django.core import serializers\n"
@@ -51,7 +53,7 @@ def test_a_backup_restores_every_row_and_file_into_an_empty_archive(archive_env,
     assert originals(restored) == originals(archive_env) and originals(restored)
     assert "matches the database: 32 paragraphs" in manage(restored, "check_index").stdout
     assert "okapi" in django_shell(restored, (
-        "from archive.search.query import run_search\nprint(run_search('okapi', {}, 'relevance', 1, 5).hits[0].text)"))
+        "from archive.search.service import SearchRequest, search_page\nprint(search_page(SearchRequest(q='okapi')).hits[0].text)"))
 
 
 def test_a_backup_is_not_restored_over_an_archive_with_documents_or_from_a_damaged_copy(archive_env, tmp_path):

@@ -11,6 +11,8 @@ from archive.search.indexing import get_backend
 
 from .conftest import SEEDS, run_import
 
+pytestmark = pytest.mark.subprocess
+
 CHROMIUM_FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
                   "--no-first-run", "--disable-background-networking", "--disable-component-update",
                   "--disable-sync", "--window-size=1280,900"]

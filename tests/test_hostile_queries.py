@@ -1,7 +1,6 @@
 """Queries that would make the index read most of its vocabulary are bounded, answered, and explained."""
 
 import json
-import os
 import random
 import subprocess
 import threading
@@ -13,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import own_database
 from .test_index_under_load import PYTHON, ROOT, django_shell, manage
 from .test_make_run import free_port, stop
 
@@ -103,14 +101,10 @@ def filler_code(count):
 
 
 @pytest.fixture
-def large_archive(tmp_path):
-    env = own_database({**os.environ, "ARCHIVE_DATA_DIR": str(tmp_path / "data")})
-    env.pop("DJANGO_SETTINGS_MODULE", None)
-    manage(env, "migrate", "--noinput")
-    manage(env, "import_statements", "seeds/")
-    django_shell(env, filler_code(FILLER_PARAGRAPHS))
-    manage(env, "check_index", "--rebuild")
-    return env
+def large_archive(archive_env):
+    django_shell(archive_env, filler_code(FILLER_PARAGRAPHS))
+    manage(archive_env, "check_index", "--rebuild")
+    return archive_env
 
 
 @pytest.fixture

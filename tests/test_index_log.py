@@ -13,7 +13,7 @@ from archive.models import IndexChange, IndexNode
 from archive.search.indexing import (
     IndexBehindLog, get_backend, newest_entry, process_pending, prune_log, pruned_through, read_position, write_position,
 )
-from archive.search.query import run_search
+from archive.search.service import SearchRequest, search_page
 
 
 def check_index():
@@ -36,7 +36,7 @@ def test_a_save_appends_to_the_log_and_this_server_records_the_entry_it_applied(
     assert entry.document_id == seeds["summit"].pk
     assert read_position(get_backend()) == entry.pk
     assert IndexNode.objects.get(name=settings.ARCHIVE_NODE_NAME).position == entry.pk
-    assert run_search("okapi", {}, "relevance", 1, 5).count == 1
+    assert search_page(SearchRequest(q="okapi")).count == 1
 
 
 def test_old_entries_are_deleted_only_when_every_live_server_has_applied_them(seeds):

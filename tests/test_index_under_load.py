@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import own_database
 from .test_make_run import free_port, stop
+
+pytestmark = pytest.mark.subprocess
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -31,17 +32,6 @@ def manage(env, *args, **kwargs):
 
 def django_shell(env, code):
     return manage(env, "shell", "--no-imports", "-c", code).stdout
-
-
-@pytest.fixture
-def archive_env(tmp_path):
-    env = own_database({**os.environ, "ARCHIVE_DATA_DIR": str(tmp_path / "data"),
-                        "DJANGO_SUPERUSER_PASSWORD": "a-long-test-password"})
-    env.pop("DJANGO_SETTINGS_MODULE", None)
-    manage(env, "migrate", "--noinput")
-    manage(env, "import_statements", "seeds/")
-    manage(env, "createsuperuser", "--noinput", "--username", "editor", "--email", "editor@example.org")
-    return env
 
 
 @pytest.fixture
@@ -162,20 +152,20 @@ def test_search_keeps_working_through_a_rebuild_killed_half_way(archive_env, tmp
     time.sleep(0.5)
     # Mid-rebuild: the live index still answers.
     assert "South China Sea" in django_shell(archive_env, (
-        "from archive.search.query import run_search\n"
-        "print(run_search('\"South China Sea\"', {}, 'relevance', 1, 5).hits[0].text)"))
+        "from archive.search.service import SearchRequest, search_page\n"
+        "print(search_page(SearchRequest(q='\"South China Sea\"')).hits[0].text)"))
     os.killpg(rebuild.pid, signal.SIGKILL)
     rebuild.wait(timeout=30)
     # After the kill: still the old, complete index (the rebuild was never swapped in).
     output = django_shell(archive_env, (
-        "from archive.search.query import run_search\n"
-        "print(run_search('\"South China Sea\"', {}, 'relevance', 1, 5).count)"))
+        "from archive.search.service import SearchRequest, search_page\n"
+        "print(search_page(SearchRequest(q='\"South China Sea\"')).count)"))
     assert output.strip().endswith("2")
     # A new rebuild cleans up and completes; the filler is then searchable.
     manage(archive_env, "check_index", "--rebuild")
     assert len(list(data_dir.glob("whoosh_index-build-*"))) == 1  # the live one only
     assert "6000" in django_shell(archive_env, (
-        "from archive.search.query import run_search\nprint(run_search('Filler', {}, 'relevance', 1, 5).count)"))
+        "from archive.search.service import SearchRequest, search_page\nprint(search_page(SearchRequest(q='Filler')).count)"))
 
 
 CSV_ROUNDS = 40
@@ -265,9 +255,9 @@ def test_edits_saved_while_rebuilds_swap_are_never_lost(archive_env):
     lost = json.loads(django_shell(archive_env, (
         "import json\n"
         "from archive.models import Paragraph\n"
-        "from archive.search.query import run_search\n"
+        "from archive.search.service import SearchRequest, search_page\n"
         "lost = [p.text for p in Paragraph.objects.filter(document__kind='Note')\n"
-        "        if run_search(p.text.split()[1], {}, 'relevance', 1, 5).count != 1]\n"
+        "        if search_page(SearchRequest(q=p.text.split()[1])).count != 1]\n"
         "print(json.dumps(lost))\n")).splitlines()[-1])
     print(f"Edits during {rebuilds} rebuilds: {EDITS_DURING_REBUILDS} tried, {len(lost)} lost")
     assert rebuilds >= 2 and not lost

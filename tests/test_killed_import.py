@@ -6,7 +6,11 @@ import signal
 import subprocess
 import time
 
-from .test_index_under_load import PYTHON, ROOT, archive_env, django_shell, manage  # noqa: F401 (a fixture)
+import pytest
+
+from .test_index_under_load import PYTHON, ROOT, django_shell, manage
+
+pytestmark = pytest.mark.subprocess
 
 STATEMENTS = 40
 KILL_AFTER_DOCUMENTS = 5
@@ -49,7 +53,7 @@ def test_a_killed_import_leaves_whole_statements_and_a_second_run_completes_it(a
     counts = json.loads(django_shell(archive_env, COUNTS))
     assert counts == {"documents": STATEMENTS, "partial": 0}
     found = django_shell(archive_env, (
-        "from archive.search.query import run_search\n"
-        f"print(sum(run_search(f'killedimport{{n}}q', {{}}, 'relevance', 1, 5).count for n in range({STATEMENTS})))\n"))
+        "from archive.search.service import SearchRequest, search_page\n"
+        f"print(sum(search_page(SearchRequest(q=f'killedimport{{n}}q')).count for n in range({STATEMENTS})))\n"))
     assert found.strip() == str(STATEMENTS)
     assert "matches the database" in manage(archive_env, "check_index").stdout

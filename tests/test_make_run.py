@@ -8,8 +8,13 @@ import sqlite3
 import subprocess
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.subprocess
 
 ROOT = Path(__file__).resolve().parent.parent
 START_TIMEOUT_SECONDS = 300
@@ -68,6 +73,9 @@ def test_make_run_serves_both_seeds_searchable_and_a_second_run_keeps_edits(tmp_
         assert {f["value"] for f in data["facets"]["series"]} == {"ASEAN-ROK Summit", "ASEAN-ROK Dialogue"}
         status, page = fetch(base + "/search/?q=%22South+China+Sea%22&series=ASEAN-ROK+Summit")
         assert "1 paragraph found" in page and "<mark>South China Sea</mark>" in page
+        # Longer than gunicorn's default request line (4094 bytes): the archive's own page, not a bare 414.
+        status, page = fetch(base + "/search/?q=" + urllib.parse.quote_plus("Korea " * 1200))
+        assert status == 200 and "has been shortened" in page and "paragraphs found" in page
         status, css = fetch(base + "/static/archive/style.css")
         assert status == 200 and ".paragraph" in css
     finally:

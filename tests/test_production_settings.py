@@ -4,7 +4,11 @@ import os
 import secrets
 import subprocess
 
+import pytest
+
 from .test_index_under_load import PYTHON, ROOT
+
+pytestmark = pytest.mark.subprocess
 
 
 def deploy_check(tmp_path, **env):

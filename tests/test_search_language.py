@@ -2,6 +2,8 @@
 
 import csv
 import io
+import re
+import urllib.parse
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -48,8 +50,9 @@ JAKARTA = """Joint Statement of the 29th ASEAN-ROK Dialogue
 
 
 @pytest.fixture
-def corpus(search_index):
-    return {"A": add_statement(BUSAN, "busan.txt"), "B": add_statement(JAKARTA, "jakarta.txt")}
+def corpus(search_index, snapshots):
+    return snapshots.restore("busan and jakarta",
+                             lambda: {"A": add_statement(BUSAN, "busan.txt"), "B": add_statement(JAKARTA, "jakarta.txt")})
 
 
 def found(client, query, **params):
@@ -180,8 +183,8 @@ def test_atom_feed_lists_newest_matches(client, corpus):
 
 def test_help_page_explains_the_query_language(client, db):
     page = client.get("/search/help/").content.decode()
-    for example in ['"South China Sea"', "NOT", "cyber*", "year:[2015 TO 2020]", "series:dialogue"]:
-        assert example.replace('"', "&quot;") in page or example in page
+    for example in ['"South China Sea"', "pandemic NOT vaccine", "cyber*", "year:[2015 TO 2020]", "series:dialogue"]:
+        assert f"<code>{example}</code>" in page
 
 
 def test_zero_results_page_offers_a_way_out(client, corpus):
@@ -199,3 +202,31 @@ def test_a_phrase_of_common_words_is_checked_word_by_word(client, corpus):
     texts = [r["text"] for r in client.get("/api/search/", {"q": '"republic of asean"'}).json()["results"]]
     assert texts == ["No Republic of ASEAN exists."]
     assert client.get("/api/search/", {"q": '"leaders of asean"'}).json()["count"] == 1
+
+
+@pytest.mark.parametrize("query, params, suggestion", [
+    ("cooperatoin", {}, "cooperation"),
+    ("Mekongg", {}, "Mekong"),
+    ("Cooperatng", {}, "Cooperating"),
+    ('"Cooperation Fund" Mekongg', {}, '"Cooperation Fund" Mekong'),  # the phrase kept as typed
+    ("Mekongg country:Thailand", {}, "Mekong country:Thailand"),  # and the field
+    ("Mekongg", {"year": "2023"}, None),  # "Mekong" finds nothing in 2023 either: not proposed
+    ("Hanoi projects", {}, None),  # both words are known (Hanoi widened by its aliases): nothing to correct
+    ("Mekongg AND (projcts OR zzzzzzzz)", {}, "Mekong AND (projects OR zzzzzzzz)"),  # operators kept
+])
+def test_did_you_mean_proposes_printed_words_that_find_something(client, corpus, query, params, suggestion):
+    data = client.get("/api/search/", {"q": query, **params}).json()
+    assert data["count"] == 0
+    assert data["spelling_suggestion"] == suggestion
+    if suggestion:
+        assert client.get("/api/search/", {"q": suggestion, **params}).json()["count"] > 0
+        page = client.get("/search/", {"q": query, **params}).content.decode()
+        assert f"Did you mean <a href=\"?q={urllib.parse.quote(suggestion)}\">" in page
+
+
+def test_did_you_mean_never_offers_a_stem_or_a_pair_term(client, corpus):
+    printed = {word.lower() for text in Paragraph.objects.values_list("text", flat=True) for word in re.findall(r"\w+", text)}
+    for typo in ["Cooperr", "Cooperatoin", "Peninsla", "Pacifc", "Ministrs", "Policyy", "Hanio", "Mekon"]:
+        suggestion = client.get("/api/search/", {"q": typo}).json()["spelling_suggestion"]
+        assert suggestion is None or suggestion.lower() in printed, (typo, suggestion)
+    assert client.get("/api/search/", {"q": "Cooperatoin"}).json()["spelling_suggestion"] == "Cooperation"

@@ -11,9 +11,13 @@ import threading
 import time
 import urllib.error
 
+import pytest
+
 from .test_index_under_load import (  # noqa: F401 (fixtures)
-    PYTHON, ROOT, AdminSession, archive_env, children_of, django_shell, gunicorn, manage, search_count,
+    PYTHON, ROOT, AdminSession, children_of, django_shell, gunicorn, manage, search_count,
 )
+
+pytestmark = pytest.mark.subprocess
 
 IMPORTERS = 2
 STATEMENTS_PER_IMPORTER = 4

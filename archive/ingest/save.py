@@ -11,6 +11,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.text import slugify
 
 from ..models import Document, DocumentSource, DocumentVersion, Meeting, MeetingSeries, OriginalFile, Paragraph
@@ -345,10 +346,13 @@ def stable_anchors(document: Document, paragraphs: list[ParsedParagraph]) -> lis
 
 def save_paragraphs(document: Document, paragraphs: list[ParsedParagraph], mentions: list, meeting: Meeting):
     anchors = stable_anchors(document, paragraphs)
+    # A text already in the archive keeps the time it arrived: search alerts announce only new text.
+    added = dict(document.paragraphs.values_list("text", "added_at")) if document.pk else {}
     document.paragraphs.all().delete()
+    now = timezone.now()
     saved = Paragraph.objects.bulk_create(
         Paragraph(document=document, position=position, number=paragraph.number, anchor=anchor,
-                  text=paragraph.text, heading=paragraph.heading)
+                  text=paragraph.text, heading=paragraph.heading, added_at=added.get(paragraph.text, now))
         for position, (paragraph, anchor) in enumerate(zip(paragraphs, anchors), start=1)
     )
     for mention in mentions:

@@ -40,7 +40,7 @@ from django.utils import timezone
 from haystack import connections
 from haystack.signals import BaseSignalProcessor
 
-from .backend import index_lock, writer_options
+from .engine.storage import index_lock, writer_options
 
 log = logging.getLogger(__name__)
 REBUILD_PROCESSES = 2

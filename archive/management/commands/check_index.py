@@ -43,7 +43,8 @@ class Command(BaseCommand):
         if applied:
             self.stdout.write(f"Applied queued index updates for {applied} documents.")
         in_database = self.paragraphs_in_database(backend)
-        in_index = backend.indexed_paragraphs()
+        in_index = {pk: (int(document_id), checksum)
+                    for pk, (document_id, checksum) in backend.stored_by_id("document_id", "checksum").items()}
         missing = in_database.keys() - in_index.keys()
         extra = in_index.keys() - in_database.keys()
         changed = {pk for pk in in_database.keys() & in_index.keys() if in_database[pk] != in_index[pk]}

@@ -3,15 +3,14 @@
 Whoosh's own highlighter marks every query word anywhere, re-stems with a fixed analyzer
 and cannot tell a phrase from its words. This one tokenizes the text once with the index's
 own analyzer, marks plain words by their stem and quoted phrases by their exact words in
-order, as the index matched them.
+order, as the index matched them. It gives character spans (offsets); rendering them is the app's.
 """
 
-import html
 from dataclasses import dataclass, field
 
 from whoosh import query as whoosh_query
 
-from ..sanitize import sanitize_html
+from .analysis import STEM_MARK
 
 SNIPPET_CHARS = 320
 CONTEXT_BEFORE = 90
@@ -27,7 +26,7 @@ class MatchSpec:
         return bool(self.stems or self.words or self.phrases)
 
 
-def match_spec(query, reader, fieldname="text", stem_mark="~") -> MatchSpec:
+def match_spec(query, reader, fieldname) -> MatchSpec:
     """What to mark, read from a rewritten query; wildcards are expanded against the index."""
     spec = MatchSpec()
     negated = set()
@@ -40,14 +39,14 @@ def match_spec(query, reader, fieldname="text", stem_mark="~") -> MatchSpec:
         if isinstance(leaf, whoosh_query.Phrase):
             spec.phrases.append((list(leaf.words), leaf.slop))
         elif type(leaf) is whoosh_query.Term:
-            if leaf.text.startswith(stem_mark):
-                spec.stems.add(leaf.text[len(stem_mark):])
+            if leaf.text.startswith(STEM_MARK):
+                spec.stems.add(leaf.text[len(STEM_MARK):])
             else:
                 spec.words.add(leaf.text)
         else:  # wildcards, prefixes, fuzzy terms: the words they matched
             for _, text in leaf.existing_terms(reader, expand=True):
                 text = text.decode("utf-8") if isinstance(text, bytes) else text
-                if not text.startswith(stem_mark):
+                if not text.startswith(STEM_MARK):
                     spec.words.add(text)
     return spec
 
@@ -85,24 +84,10 @@ def matched_spans(text, spec, exact_analyzer, stem):
     return spans
 
 
-def render(text, spans, start=0, end=None):
-    end = len(text) if end is None else end
-    out, position = [], start
-    for span_start, span_end in spans:
-        if span_end <= start or span_start >= end:
-            continue
-        span_start, span_end = max(span_start, start), min(span_end, end)
-        out.append(html.escape(text[position:span_start]))
-        out.append(f"<mark>{html.escape(text[span_start:span_end])}</mark>")
-        position = span_end
-    out.append(html.escape(text[position:end]))
-    return "".join(out)
-
-
-def snippet(text, spans):
-    """A sanitized excerpt of about SNIPPET_CHARS around the first matches."""
+def excerpt(text, spans):
+    """(start, end) of an excerpt of about SNIPPET_CHARS around the first matches, cut at spaces."""
     if len(text) <= SNIPPET_CHARS:
-        return sanitize_html(render(text, spans))
+        return 0, len(text)
     first = spans[0][0] if spans else 0
     start = max(0, first - CONTEXT_BEFORE)
     if start:
@@ -110,9 +95,4 @@ def snippet(text, spans):
     end = min(len(text), start + SNIPPET_CHARS)
     if end < len(text):
         end = text.rfind(" ", start, end) if text.rfind(" ", start, end) > start else end
-    marked = render(text, spans, start, end)
-    return sanitize_html(("… " if start else "") + marked + (" …" if end < len(text) else ""))
-
-
-def whole(text, spans):
-    return sanitize_html(render(text, spans))
+    return start, end

@@ -1,0 +1,76 @@
+"""The search parameters, shared by the page and every export, read once into a SearchRequest."""
+
+from django import forms
+
+from .models import Document
+from .search.facets import FACETS
+from .search.service import DEFAULT_PER_PAGE, MAX_PER_PAGE, SORTS, SearchRequest
+
+
+class ValuesField(forms.Field):
+    """Every value a parameter is given (`year=2019&year=2023`), empty ones left out."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value):
+        return sorted({item for item in value or () if item})
+
+
+class SearchForm(forms.Form):
+    """Never invalid as a whole: a parameter that cannot be used is ignored, and a note says so."""
+
+    q = forms.CharField(required=False, strip=True)
+    document = forms.SlugField(required=False, max_length=200)
+    sort = forms.ChoiceField(required=False, choices=[(name, name) for name in SORTS])
+    page = forms.IntegerField(required=False, min_value=1)
+    per_page = forms.IntegerField(required=False, min_value=1)
+
+    def __init__(self, data, **kwargs):
+        super().__init__(data, **kwargs)
+        self.fields["from"] = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
+        self.fields["to"] = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
+        for facet in FACETS:
+            self.fields[facet.name] = ValuesField(required=False)
+
+    def search_request(self, **defaults) -> SearchRequest:
+        self.is_valid()
+        data, notes = self.cleaned_data, []
+        for name in self.errors:
+            shown = ", ".join(f"“{value}”" for value in self.data.getlist(name))
+            notes.append(f"{IGNORED[name]} {shown} could not be used, so it was ignored.")
+        document = None
+        if data.get("document"):
+            document = Document.objects.filter(slug=data["document"]).first()
+            if document is None:
+                notes.append(f"There is no statement “{data['document']}”, so the whole archive was searched.")
+        per_page = data.get("per_page") or defaults.get("per_page", DEFAULT_PER_PAGE)
+        if per_page > MAX_PER_PAGE:
+            notes.append(f"At most {MAX_PER_PAGE} results are shown per page.")
+            per_page = MAX_PER_PAGE
+        date_from, date_to = data.get("from"), data.get("to")
+        if date_from and date_to and date_from > date_to:
+            notes.append("The dates were given latest first, so they were swapped.")
+            date_from, date_to = date_to, date_from
+        q = data.get("q", "")
+        sort = data.get("sort") or defaults.get("sort") or ("relevance" if q else "newest")
+        return SearchRequest(
+            q=q, filters={facet.name: data[facet.name] for facet in FACETS if data.get(facet.name)},
+            date_from=date_from, date_to=date_to, document=document, sort=sort,
+            page=data.get("page") or 1, per_page=per_page, notes=tuple(notes))
+
+
+# How a note names a parameter it could not use.
+IGNORED = {
+    "q": "The search",
+    "document": "The statement",
+    "sort": "The order",
+    "page": "The page number",
+    "per_page": "The number of results per page",
+    "from": "The date (from, written YYYY-MM-DD)",
+    "to": "The date (to, written YYYY-MM-DD)",
+    **{facet.name: f"The {facet.label.lower()}" for facet in FACETS},
+}
+
+
+def search_request(request, **defaults) -> SearchRequest:
+    return SearchForm(request.GET).search_request(**defaults)

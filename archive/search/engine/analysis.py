@@ -1,0 +1,109 @@
+"""How text becomes index terms: folded words, their stems marked "~", and pair terms of frequent words.
+
+`text` folds case and Latin accents (Hangul and other scripts are left whole) and stems with porter2
+(the stock analyzer stems `running` to `runn`). Stop words are kept, so "Plan of Action" stays an
+exact phrase.
+"""
+
+import hashlib
+from functools import lru_cache
+from pathlib import Path
+
+from whoosh import query as whoosh_query
+from whoosh.analysis import CharsetFilter, Filter, LowercaseFilter, RegexTokenizer, StemFilter
+from whoosh.lang.porter2 import stem
+from whoosh.support.charset import accent_map
+
+STEM_MARK = "~"
+PAIR_MARK = "^"
+
+
+@lru_cache(maxsize=200_000)
+def stem_word(word):
+    return stem(word)
+
+
+def read_words(path):
+    """The words of a word-list file: one a line, `#` starts a comment."""
+    lines = Path(path).read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+
+
+class PairTerms:
+    """Which adjacent words the index also holds as one term. Words so frequent that a phrase made of
+    them would check word positions in most paragraphs (`common`) are paired with each other; the most
+    frequent of all (`with_any`) are paired with any neighbour, so a phrase holding one of them never
+    reads that word's very long posting list."""
+
+    def __init__(self, common=frozenset(), with_any=frozenset()):
+        self.common = frozenset(common)
+        self.with_any = frozenset(with_any)
+
+    def pair(self, first, second):
+        """The pair term the index holds for two adjacent words, or None."""
+        if first in self.with_any or second in self.with_any or (first in self.common and second in self.common):
+            return f"{PAIR_MARK}{first}_{second}"
+        return None
+
+    def of_phrase(self, words):
+        """(pair term, index of its second word) for each adjacent pair of `words` the index holds."""
+        pairs = (self.pair(first, second) for first, second in zip(words, words[1:]))
+        return [(pair, second) for second, pair in enumerate(pairs, 1) if pair]
+
+    def fingerprint(self):
+        return hashlib.sha256(repr((sorted(self.common), sorted(self.with_any))).encode()).hexdigest()
+
+
+class StemMarkFilter(Filter):
+    """Indexes each word as written (folded) and, at the same position, its stem marked with "~"
+    when the two differ: `cooperation` -> `cooperation`, `~cooper`. So one field answers both
+    exact phrases ("cooperation fund" as written) and stemmed words (`cooperate` finds
+    `cooperation` through `~cooper`). Adjacent words may also give a pair term (`PairTerms`).
+    Queries are analyzed without the marks, then rewritten."""
+
+    is_morph = True
+
+    def __init__(self, pairs):
+        self.pairs = pairs
+
+    def __call__(self, tokens):
+        previous = None
+        pair_of = self.pairs.pair
+        for token in tokens:
+            yield token
+            if token.mode == "query":
+                continue
+            word = token.text
+            stemmed = stem_word(word)
+            if stemmed != word:
+                token.text = STEM_MARK + stemmed
+                yield token
+            pair = pair_of(previous, word) if previous else None
+            if pair:
+                token.text = pair
+                yield token
+            token.text = word
+            previous = word
+
+
+def exact_analyzer():
+    return RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map)
+
+
+def text_analyzer(pairs):
+    return exact_analyzer() | StemMarkFilter(pairs)
+
+
+def stemmed_analyzer():
+    return exact_analyzer() | StemFilter(stemfn=stem)
+
+
+def stem_terms(fieldname, word):
+    """Every indexed form of a word that stems like `word`."""
+    stemmed = stem_word(word)
+    return whoosh_query.Or([whoosh_query.Term(fieldname, stemmed), whoosh_query.Term(fieldname, STEM_MARK + stemmed)])
+
+
+def is_word_term(term):
+    """Whether an index term of the text field is a word as printed (folded), not a stem or a pair."""
+    return not term.startswith((STEM_MARK, PAIR_MARK))
