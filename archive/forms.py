@@ -32,7 +32,7 @@ class SearchForm(forms.Form):
         for facet in FACETS:
             self.fields[facet.name] = ValuesField(required=False)
 
-    def search_request(self, **defaults) -> SearchRequest:
+    def search_request(self) -> SearchRequest:
         self.is_valid()
         data, notes = self.cleaned_data, []
         for name in self.errors:
@@ -43,7 +43,7 @@ class SearchForm(forms.Form):
             document = Document.objects.filter(slug=data["document"]).first()
             if document is None:
                 notes.append(f"There is no statement “{data['document']}”, so the whole archive was searched.")
-        per_page = data.get("per_page") or defaults.get("per_page", DEFAULT_PER_PAGE)
+        per_page = data.get("per_page") or DEFAULT_PER_PAGE
         if per_page > MAX_PER_PAGE:
             notes.append(f"At most {MAX_PER_PAGE} results are shown per page.")
             per_page = MAX_PER_PAGE
@@ -52,7 +52,7 @@ class SearchForm(forms.Form):
             notes.append("The dates were given latest first, so they were swapped.")
             date_from, date_to = date_to, date_from
         q = data.get("q", "")
-        sort = data.get("sort") or defaults.get("sort") or ("relevance" if q else "newest")
+        sort = data.get("sort") or ("relevance" if q else "newest")
         return SearchRequest(
             q=q, filters={facet.name: data[facet.name] for facet in FACETS if data.get(facet.name)},
             date_from=date_from, date_to=date_to, document=document, sort=sort,
@@ -72,5 +72,5 @@ IGNORED = {
 }
 
 
-def search_request(request, **defaults) -> SearchRequest:
-    return SearchForm(request.GET).search_request(**defaults)
+def search_request(request) -> SearchRequest:
+    return SearchForm(request.GET).search_request()

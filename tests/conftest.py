@@ -50,6 +50,13 @@ def own_database(env):
     return {**env, "DATABASE_URL": f"{server}/{name}"}
 
 
+def pytest_collection_modifyitems(items):
+    # Tests that start servers or processes are timed against each other's load: one worker runs them all.
+    for item in items:
+        if item.get_closest_marker("subprocess"):
+            item.add_marker(pytest.mark.xdist_group("subprocess"))
+
+
 @pytest.fixture
 def search_index(db):
     backend = get_backend()

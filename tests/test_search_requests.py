@@ -102,6 +102,7 @@ def test_an_unknown_field_is_searched_as_words_and_said(client, three_statements
     ({"q": "ASEAN", "sort": "loudest"}, "The order “loudest” could not be used, so it was ignored."),
     ({"q": "ASEAN", "document": "no-such-statement"}, "There is no statement “no-such-statement”, so the whole archive was searched."),
     ({"q": "ASEAN", "per_page": "500"}, "At most 100 results are shown per page."),
+    ({"q": "ASEAN", "from": "2021-12-31", "to": "2020-01-01"}, "The dates were given latest first, so they were swapped."),
     ({"q": "series:nowhere ASEAN"}, "No value of series has the words “nowhere”, so “series:nowhere” was left out."),
 ])
 def test_what_cannot_be_used_is_ignored_and_said(client, three_statements, params, said):
