@@ -211,7 +211,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = ARCHIVE_MAX_UPLOAD_BYTES + 1024 * 1024
 ARCHIVE_INDEX_BUILD_MB = int(os.getenv("ARCHIVE_INDEX_BUILD_MB", 768))
 
 # The time one search may spend reading the index; then it answers with what it found, and says so.
-ARCHIVE_SEARCH_SECONDS = float(os.getenv("ARCHIVE_SEARCH_SECONDS", 3))
+ARCHIVE_SEARCH_SECONDS = float(os.getenv("ARCHIVE_SEARCH_SECONDS", 1))
 
 LOGGING = {
     "version": 1,
