@@ -106,6 +106,7 @@ KINDS = [
     ("Report", r"\breport\b"),
 ]
 KIND_PATTERNS = [(kind, re.compile(pattern, re.I)) for kind, pattern in KINDS]
+KINDS_BY_NAME = dict(KINDS)
 # A newspaper's own report: a byline, an agency credit or an agency dateline "SEOUL, Nov. 26 (Yonhap) --".
 NEWS_SIGNS = re.compile(
     r"\((?:Yonhap|AFP|AP|Reuters|Bernama|VNA|KPL|Antara|Xinhua|Kyodo)\)|^By\s+[A-Z][\w.-]+(?:\s+[A-Z][\w.-]+){0,3}"
@@ -489,15 +490,13 @@ def find_place(texts: list[str], held_only=False) -> tuple[str, str, str]:
     return "", "", ""
 
 
-def find_news_kind(title: str, opening: str) -> bool:
+def is_news_report(title: str, opening: str) -> bool:
     """A newspaper's own report (agency credit, byline, newspaper name) rather than a document it reprints."""
     kind_match = find_kind(title)
     starts_with_kind = bool(kind_match) and re.match(r"^\W*(?:\([A-Z]+\)\s*)?(?:full text\W+)?(?:the\s+)?"
                                                      r"(?:[A-Z][\w'-]*\s+){0,8}?" + KINDS_BY_NAME[kind_match], title, re.I)
     return bool(NEWS_SIGNS.search(opening)) and not starts_with_kind
 
-
-KINDS_BY_NAME = dict(KINDS)
 
 
 def extract_metadata(header: list[str], paragraphs: list[str], catalogue: SeriesCatalogue,
@@ -518,7 +517,7 @@ def extract_metadata(header: list[str], paragraphs: list[str], catalogue: Series
 
     kind = find_kind(title)
     found["kind"] = "found" if kind else "guessed"
-    if find_news_kind(title, "\n".join([*header, *paragraphs[:2]])):
+    if is_news_report(title, "\n".join([*header, *paragraphs[:2]])):
         kind, found["kind"] = "News Article", "guessed"
     kind = kind or ("Press Release" if dateline else "") or find_kind(summary) or (
         "Statement" if re.search(r"\bstatement\b", title, re.I) or not title else "Press Release")
