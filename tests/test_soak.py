@@ -26,11 +26,11 @@ SOAK_SECONDS = 240
 TRIES = 3
 
 
-def post_again_if_cut(session, path, data):
-    """A request the killed worker was serving is cut off; like a person, post the same form again."""
+def again_if_cut(action, *args):
+    """A request the killed worker was serving is cut off; like a person, send it again."""
     for attempt in range(TRIES):
         try:
-            return session.post(path, data)
+            return action(*args)
         except (ConnectionError, http.client.HTTPException, urllib.error.URLError):
             if attempt == TRIES - 1:
                 raise
@@ -61,22 +61,23 @@ def test_imports_edits_deletes_a_rebuild_and_a_killed_worker_lose_nothing(archiv
 
     def editor():
         try:
-            session = AdminSession(gunicorn)
+            session = again_if_cut(AdminSession, gunicorn)
             for edit, paragraph in enumerate(paragraphs):
                 word = f"soakedit{edit}q"
-                post_again_if_cut(session, f"/admin/archive/paragraph/{paragraph['pk']}/change/", {
+                again_if_cut(session.post, f"/admin/archive/paragraph/{paragraph['pk']}/change/", {
                     "document": paragraph["document_id"], "position": paragraph["position"],
                     "number": paragraph["number"], "anchor": paragraph["anchor"], "heading": "",
                     "text": f"A paragraph edited during the soak, marked {word}.",
                 })
-                if search_count(gunicorn, word) != 1:
+                if again_if_cut(search_count, gunicorn, word) != 1:
                     stale.append(word)
         except Exception as error:  # reported below; a thread must not die silently
             errors.append(repr(error))
 
     def deleter():
         try:
-            post_again_if_cut(AdminSession(gunicorn), f"/admin/archive/document/{dialogue}/delete/", {"post": "yes"})
+            session = again_if_cut(AdminSession, gunicorn)
+            again_if_cut(session.post, f"/admin/archive/document/{dialogue}/delete/", {"post": "yes"})
         except Exception as error:
             errors.append(repr(error))
 
