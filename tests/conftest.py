@@ -19,6 +19,7 @@ SUMMIT_SEED = "003_5f11476294925706.txt"
 DIALOGUE_SEED = "000_931a6d2c2293319e.txt"
 
 
+TEST_SEARCH_SECONDS = 10
 RATE_LIMITS = ("ARCHIVE_RATELIMIT_SEARCH", "ARCHIVE_RATELIMIT_EXPORT", "ARCHIVE_RATELIMIT_LOGIN")
 
 
@@ -33,6 +34,10 @@ def pytest_configure(config):
     for name in RATE_LIMITS:
         os.environ[name] = "off"
         setattr(settings, name, None)
+    # Tests run side by side on every core: a search is given more time than a server's one second, so that
+    # the machine's load never cuts one short (the test of the budget sets its own).
+    os.environ["ARCHIVE_SEARCH_SECONDS"] = str(TEST_SEARCH_SECONDS)
+    settings.ARCHIVE_SEARCH_SECONDS = TEST_SEARCH_SECONDS
 
 
 def own_database(env):
