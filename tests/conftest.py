@@ -96,7 +96,8 @@ class Snapshots:
         rows, index, documents = self.made[name]
         call_command("loaddata", str(rows), verbosity=0)
         backend = get_backend()
-        copy = f"{backend.path}-build-snapshot-{name}-{len(os.listdir(os.path.dirname(backend.path)))}"
+        # A name never used before: a searcher open on an earlier copy of the same name would be kept.
+        copy = f"{backend.path}-build-snapshot-{name}-{uuid.uuid4().hex}"
         shutil.copytree(index, copy)
         write_position(copy, newest_entry())  # the index holds what loaddata's saves logged
         backend.swap_in(copy)
