@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.db import transaction
 
 from archive.ingest.save import import_statement
-from archive.models import Document
+from archive.models import Document, Meeting, MeetingSeries
 from archive.search.indexing import get_backend, newest_entry, process_pending, report_node, write_position
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
@@ -107,11 +107,18 @@ class Snapshots:
     def make(self, name, build):
         with transaction.atomic():  # rolled back: the test that asked restores it like any other
             get_backend().clear()
+            # Built from an empty archive, whatever the asking test had loaded before.
+            Document.objects.all().delete()
+            Meeting.objects.all().delete()
+            MeetingSeries.objects.filter(known_only_from_mentions=True).delete()
             documents = build()
             rows = self.folder / f"{name}.json"
             call_command("dumpdata", *SNAPSHOT_MODELS, output=str(rows), verbosity=0)
             # Indexed as they will be restored: the dump keeps times to the millisecond only.
             call_command("loaddata", str(rows), verbosity=0)
+            # Every logged change is applied: a position left by an earlier test may name ids that its
+            # rolled-back transaction gave out again.
+            write_position(os.path.realpath(get_backend().path), 0)
             process_pending()
             index = self.folder / f"{name}-index"
             shutil.copytree(os.path.realpath(get_backend().path), index)
