@@ -2,18 +2,15 @@
 
 import json
 import random
-import subprocess
 import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from pathlib import Path
 
 import pytest
 
-from .test_index_under_load import PYTHON, ROOT, django_shell, manage
-from .test_make_run import free_port, stop
+from .test_index_under_load import django_shell, manage, serving
 
 SHORT_WILDCARD = "a wildcard needs at least 3 letters before * or ?"
 
@@ -109,24 +106,9 @@ def large_archive(archive_env):
 
 @pytest.fixture
 def two_workers(large_archive, tmp_path):
-    port = free_port()
-    log = (tmp_path / "gunicorn.log").open("w")
-    process = subprocess.Popen(
-        [str(Path(PYTHON).parent / "gunicorn"), "archive.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", "2", "--timeout", "120"],
-        cwd=ROOT, env=large_archive, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(base + "/api/search/?q=cooperation", timeout=30)  # warms one worker's searcher
-            break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        raise AssertionError("gunicorn did not start")
-    yield base
-    stop(process)
+    # The first search warms one worker's searcher.
+    with serving(large_archive, tmp_path, workers=2, timeout=120, first_path="/api/search/?q=cooperation") as base:
+        yield base
 
 
 def get_json(url):

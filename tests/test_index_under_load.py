@@ -11,6 +11,7 @@ import threading
 import time
 import urllib.parse
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -34,26 +35,37 @@ def django_shell(env, code):
     return manage(env, "shell", "--no-imports", "-c", code).stdout
 
 
-@pytest.fixture
-def gunicorn(archive_env, tmp_path):
+@contextmanager
+def serving(env, log_folder, workers, timeout, first_path="/"):
+    """gunicorn on a free loopback port, as `make run` starts it, until the block ends; yields its address.
+    The first request (`first_path`) is the one waited for."""
     port = free_port()
-    log = (tmp_path / "gunicorn.log").open("w")
+    log = (log_folder / "gunicorn.log").open("w")
     process = subprocess.Popen(
         [str(Path(PYTHON).parent / "gunicorn"), "archive.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", "3", "--timeout", "60"],
-        cwd=ROOT, env=archive_env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+         "--workers", str(workers), "--timeout", str(timeout)],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            urllib.request.urlopen(base + "/", timeout=5)
+            urllib.request.urlopen(base + first_path, timeout=30)
             break
         except OSError:
             time.sleep(0.3)
     else:
+        stop(process)
         raise AssertionError("gunicorn did not start")
-    yield base
-    stop(process)
+    try:
+        yield base
+    finally:
+        stop(process)
+
+
+@pytest.fixture
+def gunicorn(archive_env, tmp_path):
+    with serving(archive_env, tmp_path, workers=3, timeout=60) as base:
+        yield base
 
 
 class AdminSession:
