@@ -91,10 +91,10 @@ class CompareForm(forms.Form):
     """Two statements to compare (`a`, the older, and `b`), each at its newest text or at a version
     (`av`, `bv`: 1 for the text as first issued)."""
 
-    a = DocumentChoiceField(queryset=Document.objects.latest_first(), to_field_name="slug", label="Older statement")
-    b = DocumentChoiceField(queryset=Document.objects.latest_first(), to_field_name="slug", label="Newer statement")
-    av = forms.IntegerField(required=False, min_value=1, label="Version of the older statement")
-    bv = forms.IntegerField(required=False, min_value=1, label="Version of the newer statement")
+    a = DocumentChoiceField(queryset=Document.objects.latest_first(), to_field_name="slug", label="Earlier statement")
+    b = DocumentChoiceField(queryset=Document.objects.latest_first(), to_field_name="slug", label="Later statement")
+    av = forms.IntegerField(required=False, min_value=1, label="Version of the earlier statement")
+    bv = forms.IntegerField(required=False, min_value=1, label="Version of the later statement")
 
     def clean(self):
         data = super().clean()
