@@ -219,3 +219,22 @@ def test_an_unknown_paragraph_has_no_history_page(seeds, client):
 def test_passages_of_a_document_keep_their_printed_numbers(seeds):
     labels = [passage.label for passage in passages_of_document(seeds["summit"])]
     assert labels[:3] == ["1", "2", "3"] and len(labels) == seeds["summit"].paragraphs.count()
+
+
+def test_any_parameters_of_the_compare_page_give_a_page_not_a_server_error(editions, client):
+    from hypothesis import HealthCheck, settings
+
+    from .test_fuzz_parameters import VALUES, fetch
+
+    slugs = st.sampled_from([document.slug for document in editions.values()])
+    params = st.dictionaries(st.sampled_from(["a", "b", "av", "bv"]),
+                             st.lists(st.one_of(VALUES, slugs, st.integers(-3, 3).map(str)), min_size=1, max_size=2),
+                             max_size=4)
+
+    @settings(max_examples=150, deadline=None, database=None, derandomize=True,
+              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    @given(params)
+    def check(asked):
+        assert fetch(client, "/compare/", asked).status_code in (200, 400)
+
+    check()
