@@ -238,3 +238,23 @@ def test_any_parameters_of_the_compare_page_give_a_page_not_a_server_error(editi
         assert fetch(client, "/compare/", asked).status_code in (200, 400)
 
     check()
+
+
+DIALOGUE = """Press Release of the 30th ASEAN-ROK Dialogue
+
+1. The 30th ASEAN-ROK Dialogue was held in Seoul on 3 June 2023.
+
+2. We appreciated the contributions of the ASEAN-Korea Cooperation Fund to narrowing the development gap among ASEAN Member States and its projects in every Member State.
+
+3. The meeting exchanged views on the preparations for the next Summit.
+"""
+
+
+def test_a_passage_repeated_by_another_series_is_listed_below_its_own_series(editions, client):
+    dialogue = add_statement(DIALOGUE, "dialogue-30.txt")
+    assert dialogue.meeting.series != editions[22].meeting.series
+    fund = editions[22].paragraphs.get(number="3")
+    page = client.get(f"/paragraphs/{fund.pk}/history/").content.decode()
+    in_series, elsewhere = page.split("In other series")
+    assert dialogue.meeting.title in elsewhere and dialogue.meeting.title not in in_series
+    assert "in every Member State" in elsewhere and "<ins>" in elsewhere
