@@ -4,7 +4,8 @@ from types import SimpleNamespace
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
-from .forms import search_request
+from . import compare
+from .forms import CompareForm, search_request
 from .models import Document, Meeting, MeetingSeries, Paragraph
 from .ratelimits import limited
 from .search import service
@@ -80,8 +81,11 @@ def document_detail(request, slug):
         if shown is not versions[-1]:  # an earlier text, shown as it was received
             paragraphs = [SimpleNamespace(**row, pk=None, position=position, spans=[])
                           for position, row in enumerate(shown.paragraphs, start=1)]
+    previous_edition, next_edition = compare.neighbour_editions(document)
     return render(request, "archive/document_detail.html", {
         "document": document,
+        "previous_edition": previous_edition,
+        "next_edition": next_edition,
         "meeting": document.meeting,
         "paragraphs": paragraphs,
         "sources": document.sources.all(),
@@ -153,3 +157,30 @@ def search_help(request):
 def similar_paragraphs(request, pk):
     paragraph = get_object_or_404(Paragraph.objects.select_related("document__meeting"), pk=pk)
     return render(request, "archive/similar.html", {"paragraph": paragraph, "similar": service.similar(paragraph)})
+
+
+# Candidates the search engine proposes for a paragraph's history in other series, before they are scored.
+HISTORY_CANDIDATES = 30
+
+
+@require_GET
+def compare_statements(request):
+    """Two statements (or two versions of one) side by side; without both, a form to choose them."""
+    if "a" not in request.GET and "b" not in request.GET:
+        return render(request, "archive/compare.html", {"form": CompareForm()})
+    form = CompareForm(request.GET)
+    if not form.is_valid():
+        return render(request, "archive/compare.html", {"form": form}, status=400)
+    old = compare.side(form.cleaned_data["a"], form.cleaned_data.get("a_version"))
+    new = compare.side(form.cleaned_data["b"], form.cleaned_data.get("b_version"))
+    return render(request, "archive/compare.html", {
+        "form": form, "old": old, "new": new, "comparison": compare.compare(old.passages, new.passages)})
+
+
+@require_GET
+@search_view
+def paragraph_history(request, pk):
+    paragraph = get_object_or_404(Paragraph.objects.select_related("document__meeting__series"), pk=pk)
+    candidates = [hit.pk for hit in service.similar(paragraph, limit=HISTORY_CANDIDATES)]
+    return render(request, "archive/paragraph_history.html",
+                  {"paragraph": paragraph, "history": compare.paragraph_history(paragraph, candidates)})
