@@ -19,7 +19,20 @@ class IdConverter(YearConverter):
     regex = "[0-9]{1,18}"
 
 
+class CitationFormatConverter:
+    """The file suffixes a paragraph's citation downloads as."""
+
+    regex = "bib|ris|json"
+
+    def to_python(self, value):
+        return value
+
+    def to_url(self, value):
+        return value
+
+
 register_converter(YearConverter, "year")
+register_converter(CitationFormatConverter, "citation_format")
 register_converter(IdConverter, "id")
 
 archive_patterns = [
@@ -29,6 +42,8 @@ archive_patterns = [
     path("meetings/<slug:slug>/", views.meeting_detail, name="meeting-detail"),
     path("documents/<slug:slug>/", views.document_detail, name="document-detail"),
     path("paragraphs/<id:pk>/similar/", views.similar_paragraphs, name="similar-paragraphs"),
+    path("paragraphs/<id:pk>/cite/", views.cite_paragraph, name="cite-paragraph"),
+    path("paragraphs/<id:pk>/cite.<citation_format:suffix>", views.cite_paragraph_file, name="cite-paragraph-file"),
     path("search/", views.search, name="search"),
     path("search/help/", views.search_help, name="search-help"),
     path("search/feed/", limited("ARCHIVE_RATELIMIT_SEARCH")(feeds.SearchFeed()), name="search-feed"),

@@ -1,9 +1,11 @@
 from itertools import groupby
 from types import SimpleNamespace
 
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
+from .citations import paragraph_citation
 from .forms import search_request
 from .models import Document, Meeting, MeetingSeries, Paragraph
 from .ratelimits import limited
@@ -153,3 +155,35 @@ def search_help(request):
 def similar_paragraphs(request, pk):
     paragraph = get_object_or_404(Paragraph.objects.select_related("document__meeting"), pk=pk)
     return render(request, "archive/similar.html", {"paragraph": paragraph, "similar": service.similar(paragraph)})
+
+
+def cited_paragraph(request, pk):
+    """The paragraph and its citations, the permanent URL on this site's host."""
+    paragraph = get_object_or_404(Paragraph.objects.select_related("document__meeting__series"), pk=pk)
+    return paragraph, paragraph_citation(paragraph, request.build_absolute_uri(paragraph.get_absolute_url()))
+
+
+@require_GET
+def cite_paragraph(request, pk):
+    paragraph, citation = cited_paragraph(request, pk)
+    return render(request, "archive/cite.html", {
+        "paragraph": paragraph, "document": paragraph.document, "meeting": paragraph.document.meeting,
+        "citation": citation, "downloads": CITATION_DOWNLOADS,
+    })
+
+
+# Download formats of a citation: (file suffix, attribute of ParagraphCitation, media type, label).
+CITATION_DOWNLOADS = [
+    ("bib", "bibtex", "application/x-bibtex; charset=utf-8", "BibTeX"),
+    ("ris", "ris", "application/x-research-info-systems; charset=utf-8", "RIS"),
+    ("json", "csl_json", "application/vnd.citationstyles.csl+json; charset=utf-8", "CSL-JSON"),
+]
+
+
+@require_GET
+def cite_paragraph_file(request, pk, suffix):
+    paragraph, citation = cited_paragraph(request, pk)
+    attribute, content_type = next((a, t) for s, a, t, _ in CITATION_DOWNLOADS if s == suffix)
+    response = HttpResponse(getattr(citation, attribute), content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{citation.key}.{suffix}"'
+    return response
