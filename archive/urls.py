@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path, register_converter
 
-from . import api, feeds, views
+from . import api, feeds, open_api, views
 from .ratelimits import limited
 
 
@@ -56,4 +56,5 @@ urlpatterns = [
     path("admin/login/", limited("ARCHIVE_RATELIMIT_LOGIN", method="POST")(admin.site.login)),
     path("admin/", admin.site.urls),
     path("", include((archive_patterns, "archive"))),
+    path("api/", open_api.api.urls),  # after the archive's own /api/search/ views
 ]
