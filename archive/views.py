@@ -1,13 +1,14 @@
 from itertools import groupby
 from types import SimpleNamespace
 
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
 from .citations import paragraph_citation
 from .forms import search_request
 from .models import Document, Meeting, MeetingSeries, Paragraph
+from .public_export import PUBLIC_FILES, ZIP_NAME, stream_archive_zip
 from .ratelimits import limited
 from .search import service
 from .search.facets import FACETS
@@ -186,4 +187,18 @@ def cite_paragraph_file(request, pk, suffix):
     attribute, content_type = next((a, t) for s, a, t, _ in CITATION_DOWNLOADS if s == suffix)
     response = HttpResponse(getattr(citation, attribute), content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{citation.key}.{suffix}"'
+    return response
+
+
+@require_GET
+def export_page(request):
+    files = [(name, model._meta.verbose_name_plural, fields) for name, model, fields in PUBLIC_FILES]
+    return render(request, "archive/export.html", {"files": files})
+
+
+@limited("ARCHIVE_RATELIMIT_EXPORT")
+@require_GET
+def export_zip(request):
+    response = StreamingHttpResponse(stream_archive_zip(), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{ZIP_NAME}"'
     return response
