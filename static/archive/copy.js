@@ -23,6 +23,6 @@
         status.textContent = "Select and copy the text";
       });
     });
-    label.after(button, status);
+    field.after(button, status);
   });
 })();
