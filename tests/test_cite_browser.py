@@ -59,7 +59,6 @@ def test_a_journalist_finds_a_paragraph_and_cites_it(browser, site):
 
 def test_a_researcher_goes_from_a_statement_to_its_data(browser, site):
     browser.get(site + "/documents/chairmans-statement-of-the-21st-asean-republic-of-korea-summit/")
-    browser.find_elements(By.LINK_TEXT, "Cite")[0].click()
     browser.find_element(By.LINK_TEXT, "This statement as JSON (API)").click()
     data = json.loads(browser.find_element(By.TAG_NAME, "body").text)
     assert data["slug"] == "chairmans-statement-of-the-21st-asean-republic-of-korea-summit"
