@@ -7,28 +7,14 @@ import pytest
 from selenium.webdriver.common.by import By
 
 from archive.models import Paragraph
-from archive.search.indexing import get_backend
 
-from .browser import check_page, chromium
-from .conftest import SEEDS, run_import
+from .browser import check_page
+from .test_browser import browser, site  # noqa: F401 (the same Chromium and live archive of the seeds)
 
 pytestmark = pytest.mark.subprocess
 
 CITATION_FIELDS = {"cite-url": "Permanent URL", "cite-quote": "Quote with reference", "cite-chicago": "Chicago",
                    "cite-apa": "APA", "cite-bibtex": "BibTeX", "cite-ris": "RIS", "cite-csl": "CSL-JSON"}
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as driver:
-        yield driver
-
-
-@pytest.fixture
-def site(live_server, django_db_serialized_rollback):
-    get_backend().clear()
-    run_import(SEEDS)
-    return live_server.url
 
 
 def test_a_journalist_finds_a_paragraph_and_cites_it(browser, site):
@@ -41,14 +27,14 @@ def test_a_journalist_finds_a_paragraph_and_cites_it(browser, site):
     target.find_element(By.LINK_TEXT, "Cite").click()
 
     assert browser.find_element(By.TAG_NAME, "h1").text == "Cite paragraph 22"
-    document = Paragraph.objects.select_related("document__meeting").get(anchor="p22", document__meeting__ordinal=21)
+    paragraph = Paragraph.objects.select_related("document__meeting").get(anchor="p22", document__meeting__ordinal=21)
     for field, label in CITATION_FIELDS.items():
         box = browser.find_element(By.ID, field)
         assert box.is_displayed() and box.get_attribute("readonly") is not None
         assert browser.find_element(By.CSS_SELECTOR, f"label[for='{field}']").text.startswith(label)
         text = box.get_attribute("value")
-        assert text.endswith("#p22") if field == "cite-url" else document.document.title in text, field
-    assert browser.find_element(By.ID, "cite-url").get_attribute("value") == f"{site}{document.get_absolute_url()}"
+        assert text.endswith("#p22") if field == "cite-url" else paragraph.document.title in text, field
+    assert browser.find_element(By.ID, "cite-url").get_attribute("value") == f"{site}{paragraph.get_absolute_url()}"
     assert "para. 22" in browser.find_element(By.ID, "cite-chicago").get_attribute("value")
     # Scripts run here: each citation has its copy button.
     assert len(browser.find_elements(By.CSS_SELECTOR, "button.copy-button")) == len(CITATION_FIELDS)
