@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path, register_converter
 
-from . import api, feeds, views
+from . import api, feeds, open_api, views
 from .ratelimits import limited
 
 
@@ -19,7 +19,20 @@ class IdConverter(YearConverter):
     regex = "[0-9]{1,18}"
 
 
+class CitationFormatConverter:
+    """The file suffixes a paragraph's citation downloads as."""
+
+    regex = "bib|ris|json"
+
+    def to_python(self, value):
+        return value
+
+    def to_url(self, value):
+        return value
+
+
 register_converter(YearConverter, "year")
+register_converter(CitationFormatConverter, "citation_format")
 register_converter(IdConverter, "id")
 
 archive_patterns = [
@@ -31,6 +44,10 @@ archive_patterns = [
     path("paragraphs/<id:pk>/similar/", views.similar_paragraphs, name="similar-paragraphs"),
     path("paragraphs/<id:pk>/history/", views.paragraph_history, name="paragraph-history"),
     path("compare/", views.compare_statements, name="compare"),
+    path("paragraphs/<id:pk>/cite/", views.cite_paragraph, name="cite-paragraph"),
+    path("paragraphs/<id:pk>/cite.<citation_format:suffix>", views.cite_paragraph_file, name="cite-paragraph-file"),
+    path("export/", views.export_page, name="export"),
+    path("export/archive.zip", views.export_zip, name="export-zip"),
     path("search/", views.search, name="search"),
     path("search/help/", views.search_help, name="search-help"),
     path("search/feed/", limited("ARCHIVE_RATELIMIT_SEARCH")(feeds.SearchFeed()), name="search-feed"),
@@ -43,4 +60,5 @@ urlpatterns = [
     path("admin/login/", limited("ARCHIVE_RATELIMIT_LOGIN", method="POST")(admin.site.login)),
     path("admin/", admin.site.urls),
     path("", include((archive_patterns, "archive"))),
+    path("api/", open_api.api.urls),  # after the archive's own /api/search/ views
 ]

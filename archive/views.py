@@ -1,12 +1,15 @@
 from itertools import groupby
 from types import SimpleNamespace
 
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
 from . import compare
+from .citations import paragraph_citation
 from .forms import CompareForm, search_request
 from .models import Document, Meeting, MeetingSeries, Paragraph
+from .public_export import PUBLIC_FILES, ZIP_NAME, stream_archive_zip
 from .ratelimits import limited
 from .search import service
 from .search.facets import FACETS
@@ -184,3 +187,49 @@ def paragraph_history(request, pk):
     candidates = [hit.pk for hit in service.similar(paragraph, limit=HISTORY_CANDIDATES)]
     return render(request, "archive/paragraph_history.html",
                   {"paragraph": paragraph, "history": compare.paragraph_history(paragraph, candidates)})
+
+
+def cited_paragraph(request, pk):
+    """The paragraph and its citations, the permanent URL on this site's host."""
+    paragraph = get_object_or_404(Paragraph.objects.select_related("document__meeting__series"), pk=pk)
+    return paragraph, paragraph_citation(paragraph, request.build_absolute_uri(paragraph.get_absolute_url()))
+
+
+@require_GET
+def cite_paragraph(request, pk):
+    paragraph, citation = cited_paragraph(request, pk)
+    return render(request, "archive/cite.html", {
+        "paragraph": paragraph, "document": paragraph.document, "meeting": paragraph.document.meeting,
+        "citation": citation, "downloads": CITATION_DOWNLOADS,
+    })
+
+
+# Download formats of a citation: (file suffix, attribute of ParagraphCitation, media type, label).
+CITATION_DOWNLOADS = [
+    ("bib", "bibtex", "application/x-bibtex; charset=utf-8", "BibTeX"),
+    ("ris", "ris", "application/x-research-info-systems; charset=utf-8", "RIS"),
+    ("json", "csl_json", "application/vnd.citationstyles.csl+json; charset=utf-8", "CSL-JSON"),
+]
+
+
+@require_GET
+def cite_paragraph_file(request, pk, suffix):
+    paragraph, citation = cited_paragraph(request, pk)
+    attribute, content_type = next((a, t) for s, a, t, _ in CITATION_DOWNLOADS if s == suffix)
+    response = HttpResponse(getattr(citation, attribute), content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{citation.key}.{suffix}"'
+    return response
+
+
+@require_GET
+def export_page(request):
+    files = [(name, model._meta.verbose_name_plural, fields) for name, model, fields in PUBLIC_FILES]
+    return render(request, "archive/export.html", {"files": files})
+
+
+@limited("ARCHIVE_RATELIMIT_EXPORT")
+@require_GET
+def export_zip(request):
+    response = StreamingHttpResponse(stream_archive_zip(), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{ZIP_NAME}"'
+    return response
