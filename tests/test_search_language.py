@@ -212,6 +212,7 @@ def test_a_phrase_of_common_words_is_checked_word_by_word(client, corpus):
     ("Mekongg country:Thailand", {}, "Mekong country:Thailand"),  # and the field
     ("Mekongg", {"year": "2023"}, None),  # "Mekong" finds nothing in 2023 either: not proposed
     ("Hanoi projects", {}, None),  # both words are known (Hanoi widened by its aliases): nothing to correct
+    ("Mekongg AND (projcts OR zzzzzzzz)", {}, "Mekong AND (projects OR zzzzzzzz)"),  # operators kept
 ])
 def test_did_you_mean_proposes_printed_words_that_find_something(client, corpus, query, params, suggestion):
     data = client.get("/api/search/", {"q": query, **params}).json()

@@ -239,10 +239,14 @@ class WhooshBackend(IndexStorage, WhooshSearchBackend):
             return None
 
     def _close_searcher(self):
+        """Close the searcher and forget every cache: the next searcher may read other files. (Segment caches
+        are kept across refreshes only: a segment's cached postings leave out the documents deleted when they
+        were read, and within one index deletions only grow.)"""
         if self._searcher is not None:
             self._searcher.close()
         self._searcher, self._searcher_signature = None, None
         self._reset_caches()
+        self._segment_cache = SegmentCache()
 
     def _reset_caches(self):
         self._docsets.clear()
@@ -269,7 +273,6 @@ class WhooshBackend(IndexStorage, WhooshSearchBackend):
                 self._reset_caches()
             else:
                 self._close_searcher()
-                self._segment_cache = SegmentCache()
         if self._searcher is None:
             if signature is None:
                 self.setup()

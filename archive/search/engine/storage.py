@@ -12,18 +12,21 @@ import hashlib
 import inspect
 import json
 import os
+import secrets
 import shutil
 import threading
 import time
 from contextlib import contextmanager
 
-from whoosh.codec.whoosh3 import W3Codec, W3PerDocReader
+from whoosh.codec.whoosh3 import W3Codec, W3PerDocReader, W3Segment
 from whoosh.filedb.filestore import FileStorage
+from whoosh.util import IDCHARS
 
 from . import analysis
 
 WRITER_TIMEOUT_SECONDS = 60
 VERSION_FILE = "schema_version"
+SEGMENT_ID_LENGTH = 16  # as Whoosh makes them: 16 of 36 characters, about 82 bits
 
 
 class ColumnsOpenedReader(W3PerDocReader):
@@ -55,6 +58,12 @@ class Codec(W3Codec):
 
     def per_document_reader(self, storage, segment):
         return ColumnsOpenedReader(storage, segment)
+
+    def new_segment(self, storage, indexname):
+        """A segment whose id is drawn from the system's randomness. Whoosh draws it from the `random` module,
+        whose state a program may seed: two indexes then made segments of the same id, and a reader or a
+        bitmap cached for one segment was served for the other."""
+        return W3Segment(self, indexname, segid="".join(secrets.choice(IDCHARS) for _ in range(SEGMENT_ID_LENGTH)))
 
 
 def writer_options():
