@@ -20,6 +20,7 @@ from .ingest.save import (
 )
 from .ingest.structure import ParsedParagraph
 from .models import AliasGroup, Document, DocumentSource, Meeting, MeetingSeries, Paragraph, Topic
+from .models import Commitment
 from .sanitize import plain_text
 
 STORED_ORIGINAL = re.compile(r"^originals/[0-9a-f]{2}/[0-9a-f]{64}(\.\w{1,9})?$")
@@ -660,3 +661,11 @@ class AliasGroupAdmin(admin.ModelAdmin):
 class TopicAdmin(admin.ModelAdmin):
     list_display = ["name"]
     search_fields = ["name", "keywords"]
+
+
+@admin.register(Commitment)
+class CommitmentAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "start_year"]
+    list_filter = ["kind"]
+    search_fields = ["name", "phrases", "description"]
+    prepopulated_fields = {"slug": ["name"]}

@@ -200,6 +200,28 @@ def counts(request: SearchRequest, names=("year", "series")):
                    if name not in request.filters or value in request.filters[name]] for name in names}
 
 
+def paragraph_counts(request: SearchRequest, names=("year",)):
+    """`counts` of every paragraph the request's filters and dates allow, whatever its query: the
+    denominators of a phrase's share of the paragraphs of each year."""
+    return counts(request.replace(q="", everything=True), names)
+
+
+def hit_count(request: SearchRequest) -> int:
+    """How many paragraphs answer a request."""
+    reading = read_query(request.q)
+    if nothing_asked(request, reading):
+        return 0
+    sqs, _ = first_hits(request, reading, 0, 0)
+    return sqs.count()
+
+
+def first_and_last(request: SearchRequest):
+    """(the earliest hit, the latest hit) of a request by meeting date, each None when nothing matches."""
+    earliest = next(iter_hits(request.replace(sort="oldest"), 1), None)
+    latest = next(iter_hits(request.replace(sort="newest"), 1), None)
+    return earliest, latest
+
+
 def highlight(request: SearchRequest, texts):
     """For each text, the spans of what the request's query matches in it, read as in the results."""
     reading = read_query(request.q)
