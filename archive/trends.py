@@ -110,6 +110,15 @@ def line(label, request, series, years, matches, totals, uses):
     return Line(label=label, q=request.q, series=series, points=points, first=first, last=last)
 
 
+def without_scripts(root):
+    """pygal always writes its settings into a script (for its tooltips); the archive's charts are pictures."""
+    for parent in list(root.iter()):
+        for child in list(parent):
+            if isinstance(child.tag, str) and child.tag.endswith("script"):
+                parent.remove(child)
+    return root
+
+
 def chart_svg(lines, years, title):
     """A line chart of the lines' rates per year, as SVG without scripts. A year a series has no paragraphs
     in is a gap in its line."""
@@ -120,6 +129,7 @@ def chart_svg(lines, years, title):
         allow_interruptions=True, include_x_axis=True, dots_size=4, show_x_guides=False,
         disable_xml_declaration=True, no_data_text="No paragraphs",
     )
+    chart.add_xml_filter(without_scripts)
     for item in lines:
         chart.add(f"{item.label} ({item.series})" if item.series else item.label, item.rates())
     return chart.render()
