@@ -10,7 +10,7 @@ from django.contrib.auth.models import Group, User
 
 from archive.models import Commitment
 
-from .trend_statements import trend_statements  # noqa: F401
+from .trend_statements import EDITION_PHRASES, edition_paragraph, editions, trend_statements  # noqa: F401
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "commitments.json"
 FUND_PAGE = "/commitments/asean-korea-cooperation-fund/"
@@ -115,3 +115,37 @@ def test_the_commitment_chart_is_svg(client, trend_statements):
     response = client.get(FUND_PAGE + "chart.svg")
     assert response["Content-Type"].startswith("image/svg+xml")
     assert "ASEAN-Korea Cooperation Fund" in response.content.decode()
+
+
+# The commitment that tracks each phrase of the editions set's phrases.json.
+COMMITMENT_OF = {
+    "New Southern Policy Plus": "new-southern-policy-plus",
+    "Korea-ASEAN Solidarity Initiative": "korea-asean-solidarity-initiative",
+    "ASEAN-Korea Cooperation Fund": "asean-korea-cooperation-fund",
+    "Comprehensive Strategic Partnership": "comprehensive-strategic-partnership",
+    "Plan of Action (2016-2020)": "plan-of-action-2016-2020",
+    "Plan of Action (2021-2025)": "plan-of-action-2021-2025",
+    "Plan of Action (2026-2030)": "plan-of-action-2026-2030",
+    "ASEAN-Korea FTA (AKFTA)": "asean-korea-fta",
+    "ASEAN-Korea Centre": "asean-korea-centre",
+    "Mekong-Korea": "mekong-korea-cooperation",
+}
+
+
+@pytest.mark.parametrize("tracked", [p for p in EDITION_PHRASES if p["phrase"] in COMMITMENT_OF],
+                         ids=lambda p: p["phrase"])
+def test_commitments_in_the_editions_set(client, editions, tracked):
+    """The mentions agree with phrases.json, written from the texts with the literal phrase; a commitment is
+    found by its other names too (AKCF, NSP Plus, Mekong-ROK), which may add mentions: its first mention is
+    then in the same edition at or before the phrase's first use, its latest in the phrase's last edition at
+    or after its last use; the timeline has every edition phrases.json lists, in date order."""
+    html = client.get(f"/commitments/{COMMITMENT_OF[tracked['phrase']]}/").content.decode()
+    for use, expected, later in (("first-use", tracked["first"], False), ("last-use", tracked["last"], True)):
+        link = re.search(rf'class="{use}">\s*<a href="([^"?]+)\?[^"#]*#(\w+)"', html)
+        paragraph = edition_paragraph(editions, expected)
+        assert link.group(1) == paragraph.document.get_absolute_url(), use
+        shown = paragraph.document.paragraphs.get(anchor=link.group(2))
+        assert (shown.position >= paragraph.position) if later else (shown.position <= paragraph.position), use
+    meetings = [editions[name].meeting.title for name in tracked["editions"]]
+    shown = timeline_meetings(html)
+    assert [title for title in shown if title in meetings] == meetings

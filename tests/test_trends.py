@@ -4,11 +4,15 @@ first and last use; the chart, CSV and JSON; the same filters as the search; fri
 import csv
 import io
 import json
+import re
 from xml.etree import ElementTree
 
 import pytest
 
-from .trend_statements import DIALOGUE, PARAGRAPHS, SUMMIT, trend_statements  # noqa: F401
+from archive.models import AliasGroup
+
+from .trend_statements import (  # noqa: F401
+    DIALOGUE, EDITION_PHRASES, PARAGRAPHS, SUMMIT, edition_paragraph, editions, trend_statements)
 
 FUND = "ASEAN-Korea Cooperation Fund"
 POLICY = '"New Southern Policy"'
@@ -151,3 +155,32 @@ def test_a_phrase_is_shown_escaped_never_as_markup(client, trend_statements):
     svg = client.get("/trends/chart.svg", {"q": hostile}).content
     assert not ElementTree.fromstring(svg).findall(".//{http://www.w3.org/2000/svg}script")
     assert json.loads(client.get("/trends/data.json", {"q": hostile}).content)["lines"][0]["phrase"]
+
+
+def uses_in_editions(editions, names):
+    """(first, last) paragraph containing any of `names` (as words, any case): the first of the earliest
+    edition, the last of the latest, read from the stored text."""
+    pattern = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(name) for name in names) + r")(?!\w)", re.I)
+    uses = [paragraph for document in sorted(editions.values(), key=lambda d: d.meeting.start_date)
+            for paragraph in document.paragraphs.order_by("position") if pattern.search(paragraph.text)]
+    return uses[0], uses[-1]
+
+
+@pytest.mark.parametrize("tracked", [p for p in EDITION_PHRASES if p["pattern"] == p["phrase"]],
+                         ids=lambda p: p["phrase"])
+def test_first_and_last_use_in_the_editions_set(client, editions, tracked):
+    """Against phrases.json, written from the texts: the first use is the earliest edition's first matching
+    paragraph, the last use the latest edition's last one. A phrase with other names (an alias group: AKCF,
+    NSP) is found by them too, so its uses are those of any of its names."""
+    phrase = tracked["phrase"]
+    data = trend_json(client, q=f'"{phrase}"')
+    overall = data["lines"][0]
+    group = next((g.name_list() for g in AliasGroup.objects.all() if phrase in g.name_list()), [phrase])
+    expected = uses_in_editions(editions, group)
+    if group == [phrase]:
+        assert expected == tuple(edition_paragraph(editions, tracked[use]) for use in ("first", "last"))
+    for use, paragraph in zip(("first_use", "last_use"), expected):
+        assert overall[use]["paragraph_url"].endswith(paragraph.get_absolute_url()), (use, phrase)
+    assert overall["first_use"]["paragraph_url"].endswith(edition_paragraph(editions, tracked["first"]).get_absolute_url())
+    by_series = {item["series"] for item in data["lines"] if item["series"]}
+    assert by_series == {editions[name].meeting.series.name for name in tracked["editions"]}

@@ -25,6 +25,7 @@ DEFAULT_PER_PAGE = 20
 ORDERS = {"relevance": None, "newest": "-date", "oldest": "date", "added": "-added"}
 SORTS = ["relevance", "newest", "oldest"]  # the orders offered on the page; "added" is the feeds'
 CHUNK = 500  # hits read at a time by `iter_hits`
+MAX_PER_STATEMENT = 5000  # more paragraphs than any statement has
 
 
 @dataclass(frozen=True)
@@ -216,10 +217,16 @@ def hit_count(request: SearchRequest) -> int:
 
 
 def first_and_last(request: SearchRequest):
-    """(the earliest hit, the latest hit) of a request by meeting date, each None when nothing matches."""
+    """(the earliest hit, the latest hit) of a request, each None when nothing matches: the first matching
+    paragraph of the earliest statement by meeting date, and the last matching paragraph of the latest."""
     earliest = next(iter_hits(request.replace(sort="oldest"), 1), None)
-    latest = next(iter_hits(request.replace(sort="newest"), 1), None)
-    return earliest, latest
+    newest = next(iter_hits(request.replace(sort="newest"), 1), None)
+    statement = Document.objects.filter(pk=newest.document_id).first() if newest else None
+    if statement is None:
+        return earliest, newest
+    # Hits of one statement share its date, and come in the order of its paragraphs.
+    in_statement = list(iter_hits(request.replace(document=statement, sort="oldest"), MAX_PER_STATEMENT))
+    return earliest, (in_statement[-1] if in_statement else newest)
 
 
 def highlight(request: SearchRequest, texts):
