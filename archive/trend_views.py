@@ -19,6 +19,7 @@ from .search import service
 from .search.indexing import search_view
 
 TIMELINE_MAX = 1000  # paragraphs shown on a commitment's timeline
+PER_LABEL = f"{trends.PER_PARAGRAPHS:,}"
 NO_PHRASE = "Enter a word or phrase to see how often it appears each year."
 
 
@@ -44,7 +45,7 @@ def trend_page(request):
     asked, trend, notes = asked_trend(request)
     context = {"asked": asked, "trend": trend, "notes": notes, "params": request.GET.urlencode(),
                "phrases": [item.label for item in trend.lines] if trend else [],
-               "max_phrases": trends.MAX_PHRASES, "per": trends.PER_PARAGRAPHS}
+               "max_phrases": trends.MAX_PHRASES, "per": PER_LABEL}
     if trend:
         context["overall"] = table(trend.lines, trend.years)
         context["series_tables"] = [
@@ -147,8 +148,8 @@ def commitment_detail(request, slug):
     timeline = [{"meeting": items[0], "hits": items}
                 for _, items in ((key, list(group)) for key, group in groupby(hits, key=lambda hit: hit.meeting_url))]
     return render(request, "archive/commitment_detail.html", {
-        "commitment": commitment, "query": query, "trend": trend, "timeline": timeline, "count": len(hits),
-        "capped": len(hits) >= TIMELINE_MAX, "per": trends.PER_PARAGRAPHS,
+        "commitment": commitment, "search_query": query, "trend": trend, "timeline": timeline, "count": len(hits),
+        "capped": len(hits) >= TIMELINE_MAX, "per": PER_LABEL,
         "counts": table(trend.lines, trend.years) if trend else None,
     })
 

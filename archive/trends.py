@@ -12,7 +12,8 @@ from .search import service
 PER_PARAGRAPHS = 1000  # rates are matching paragraphs per this many paragraphs of the same year
 RATE_DECIMALS = 2
 MAX_PHRASES = 5  # phrases compared at once; each costs several searches
-CHART_SIZE = (800, 400)  # the chart's drawing size; the page scales it to the screen
+CHART_SIZE = (800, 400)  # the chart's drawing size without its legend; the page scales it to the screen
+LEGEND_LINE_HEIGHT = 20  # the legend below the chart has a line per line of the chart
 # Line colours with at least 3:1 contrast on white, told apart also by their dots' shapes and the legend.
 CHART_STYLE = Style(
     background="white", plot_background="white", foreground="#1f2933", foreground_strong="#1f2933",
@@ -124,8 +125,8 @@ def chart_svg(lines, years, title):
     in is a gap in its line."""
     width, height = CHART_SIZE
     chart = pygal.Line(
-        js=[], style=CHART_STYLE, width=width, height=height, title=title, x_labels=years,
-        y_title=f"paragraphs per {PER_PARAGRAPHS:,}", legend_at_bottom=True, truncate_legend=-1,
+        js=[], style=CHART_STYLE, width=width, height=height + LEGEND_LINE_HEIGHT * len(lines), title=title, x_labels=years,
+        y_title=f"paragraphs per {PER_PARAGRAPHS:,}", legend_at_bottom=True, legend_at_bottom_columns=1, truncate_legend=-1,
         allow_interruptions=True, include_x_axis=True, dots_size=4, show_x_guides=False,
         disable_xml_declaration=True, no_data_text="No paragraphs",
     )
