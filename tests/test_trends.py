@@ -8,9 +8,11 @@ import re
 from xml.etree import ElementTree
 
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from archive.models import AliasGroup
 
+from .test_fuzz_parameters import QUERIES, fetch
 from .trend_statements import (  # noqa: F401
     DIALOGUE, EDITION_PHRASES, PARAGRAPHS, SUMMIT, edition_paragraph, editions, trend_statements)
 
@@ -184,3 +186,19 @@ def test_first_and_last_use_in_the_editions_set(client, editions, tracked):
     assert overall["first_use"]["paragraph_url"].endswith(edition_paragraph(editions, tracked["first"]).get_absolute_url())
     by_series = {item["series"] for item in data["lines"] if item["series"]}
     assert by_series == {editions[name].meeting.series.name for name in tracked["editions"]}
+
+
+TREND_ENDPOINTS = ["/trends/", "/trends/chart.svg", "/trends/series-chart.svg", "/trends/data.csv", "/trends/data.json",
+                   "/commitments/", "/commitments/asean-korea-cooperation-fund/",
+                   "/commitments/asean-korea-cooperation-fund/chart.svg"]
+
+
+def test_any_parameters_give_no_server_error(client, trend_statements):
+    @settings(max_examples=150, deadline=None, database=None, derandomize=True,
+              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    @given(path=st.sampled_from(TREND_ENDPOINTS), params=QUERIES)
+    def check(path, params):
+        response = fetch(client, path, params)
+        assert response.status_code in (200, 400)
+
+    check()
