@@ -3,6 +3,7 @@ archive.trends, which asks the search service."""
 
 import csv
 from itertools import groupby
+from urllib.parse import urlencode
 
 from csp.constants import UNSAFE_INLINE
 from csp.decorators import csp_update
@@ -46,6 +47,8 @@ def trend_page(request):
     context = {"asked": asked, "trend": trend, "notes": notes, "params": request.GET.urlencode(),
                "phrases": [item.label for item in trend.lines] if trend else [],
                "max_phrases": trends.MAX_PHRASES, "per": PER_LABEL}
+    if asked.filters or asked.date_from or asked.date_to or asked.document:
+        context["unfiltered"] = urlencode([("q", phrase) for phrase in context["phrases"]])
     if trend:
         context["overall"] = table(trend.lines, trend.years)
         context["series_tables"] = [

@@ -202,3 +202,10 @@ def test_any_parameters_give_no_server_error(client, trend_statements):
         assert response.status_code in (200, 400)
 
     check()
+
+
+def test_a_filtered_trend_links_to_the_same_phrases_without_filters(client, trend_statements):
+    html = client.get("/trends/", {"q": [FUND, POLICY], "series": SUMMIT, "from": "2020-01-01"}).content.decode()
+    assert "Only paragraphs with series ASEAN-ROK Summit, from 1 January 2020" in html
+    assert 'href="?q=ASEAN-Korea+Cooperation+Fund&amp;q=%22New+Southern+Policy%22">Without the filters</a>' in html
+    assert "Without the filters" not in client.get("/trends/", {"q": FUND}).content.decode()
