@@ -89,7 +89,10 @@ def build(asked, phrases, labels=None, by_series=True, uses=True):
     the lines (the phrases by default). Per series too with `by_series`, first and last use with `uses`."""
     labels = labels or phrases
     totals = year_counts(service.paragraph_counts(asked))
-    years = sorted(totals, key=int)
+    # Every year from the first to the last, so that a chart's axis keeps time even; a year without
+    # paragraphs has no rate (a gap in the chart, no row in the tables).
+    numbers = [int(year) for year in totals]
+    years = [str(year) for year in range(min(numbers), max(numbers) + 1)] if numbers else []
     series_totals = {}
     trend = Trend(years=years, lines=[])
     for label, phrase in zip(labels, phrases):

@@ -209,3 +209,13 @@ def test_a_filtered_trend_links_to_the_same_phrases_without_filters(client, tren
     assert "Only paragraphs with series ASEAN-ROK Summit, from 1 January 2020" in html
     assert 'href="?q=ASEAN-Korea+Cooperation+Fund&amp;q=%22New+Southern+Policy%22">Without the filters</a>' in html
     assert "Without the filters" not in client.get("/trends/", {"q": FUND}).content.decode()
+
+
+def test_a_year_without_paragraphs_keeps_its_place_without_a_rate(client, editions):
+    """The editions set has statements of 2018 and of 2020 onwards: 2019 is on the axis, with no rate."""
+    data = trend_json(client, q="AKCF")
+    assert data["years"][:3] == ["2018", "2019", "2020"]
+    points = {point["year"]: point for point in data["lines"][0]["points"]}
+    assert points["2019"]["all_paragraphs"] == 0 and points["2019"]["per_1000_paragraphs"] is None
+    html = client.get("/trends/", {"q": "AKCF"}).content.decode()
+    assert '<th scope="row">2018</th>' in html and '<th scope="row">2019</th>' not in html
