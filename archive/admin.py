@@ -20,6 +20,7 @@ from .ingest.save import (
 )
 from .ingest.structure import ParsedParagraph
 from .models import AliasGroup, Document, DocumentSource, Meeting, MeetingSeries, Paragraph, Topic
+from .models import Commitment
 from .sanitize import plain_text
 from .search.indexing import one_entry_per_document
 
@@ -700,3 +701,11 @@ class TopicAdmin(ReindexedInBackground):
 
     def statements_touched(self, topic):
         return Document.objects.count()
+
+
+@admin.register(Commitment)
+class CommitmentAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "start_year"]
+    list_filter = ["kind"]
+    search_fields = ["name", "phrases", "description"]
+    prepopulated_fields = {"slug": ["name"]}

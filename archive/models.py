@@ -345,3 +345,42 @@ class Topic(models.Model):
 
     def keyword_list(self):
         return [line.strip() for line in self.keywords.splitlines() if line.strip()]
+
+
+class Commitment(models.Model):
+    """A named commitment or initiative of the partnership (a fund, a policy, a plan of action), found in the
+    paragraphs by the names and phrases that identify it."""
+
+    class Kind(models.TextChoices):
+        FUND = "fund", "Fund"
+        POLICY = "policy", "Policy or initiative"
+        AGREEMENT = "agreement", "Agreement"
+        PLAN = "plan", "Plan of action"
+        INSTITUTION = "institution", "Institution"
+        PARTNERSHIP = "partnership", "Partnership"
+        COOPERATION = "cooperation", "Cooperation framework"
+
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=200, unique=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices, blank=True)
+    start_year = models.PositiveSmallIntegerField(null=True, blank=True, help_text="The year it was agreed or began.")
+    description = models.TextField(blank=True)
+    phrases = models.TextField(
+        help_text="The names, spellings and abbreviations that identify it, one per line; a paragraph containing "
+                  "any of them (as an exact phrase) mentions it.")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("archive:commitment-detail", args=[self.slug])
+
+    def phrase_list(self):
+        return [line.strip() for line in self.phrases.splitlines() if line.strip().strip('"')]
+
+    def query(self):
+        """A search for any of its phrases, each exact: `"ASEAN-Korea Cooperation Fund" OR "AKCF"`."""
+        return " OR ".join(f'"{phrase.replace(chr(34), "")}"' for phrase in self.phrase_list())

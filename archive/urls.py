@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path, register_converter
 
-from . import api, feeds, open_api, views
+from . import api, feeds, open_api, trend_views, views
 from .ratelimits import limited
 
 
@@ -53,6 +53,14 @@ archive_patterns = [
     path("search/feed/", limited("ARCHIVE_RATELIMIT_SEARCH")(feeds.SearchFeed()), name="search-feed"),
     path("api/search/", api.search_json, name="api-search"),
     path("api/search.csv", api.search_csv, name="api-search-csv"),
+    path("trends/", trend_views.trend_page, name="trends"),
+    path("trends/chart.svg", trend_views.trend_chart, name="trends-chart"),
+    path("trends/series-chart.svg", trend_views.trend_chart, {"by_series": True}, name="trends-series-chart"),
+    path("trends/data.csv", trend_views.trend_csv, name="trends-csv"),
+    path("trends/data.json", trend_views.trend_json, name="trends-json"),
+    path("commitments/", trend_views.commitment_list, name="commitment-list"),
+    path("commitments/<slug:slug>/", trend_views.commitment_detail, name="commitment-detail"),
+    path("commitments/<slug:slug>/chart.svg", trend_views.commitment_chart, name="commitment-chart"),
 ]
 
 urlpatterns = [

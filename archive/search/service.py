@@ -25,6 +25,7 @@ DEFAULT_PER_PAGE = 20
 ORDERS = {"relevance": None, "newest": "-date", "oldest": "date", "added": "-added"}
 SORTS = ["relevance", "newest", "oldest"]  # the orders offered on the page; "added" is the feeds'
 CHUNK = 500  # hits read at a time by `iter_hits`
+MAX_PER_STATEMENT = 5000  # more paragraphs than any statement has
 
 
 @dataclass(frozen=True)
@@ -198,6 +199,34 @@ def counts(request: SearchRequest, names=("year", "series")):
     # A facet's counts leave out its own filter; the request's hits are those of its chosen values.
     return {name: [(value, count) for value, count in fields.get(name, [])
                    if name not in request.filters or value in request.filters[name]] for name in names}
+
+
+def paragraph_counts(request: SearchRequest, names=("year",)):
+    """`counts` of every paragraph the request's filters and dates allow, whatever its query: the
+    denominators of a phrase's share of the paragraphs of each year."""
+    return counts(request.replace(q="", everything=True), names)
+
+
+def hit_count(request: SearchRequest) -> int:
+    """How many paragraphs answer a request."""
+    reading = read_query(request.q)
+    if nothing_asked(request, reading):
+        return 0
+    sqs, _ = first_hits(request, reading, 0, 0)
+    return sqs.count()
+
+
+def first_and_last(request: SearchRequest):
+    """(the earliest hit, the latest hit) of a request, each None when nothing matches: the first matching
+    paragraph of the earliest statement by meeting date, and the last matching paragraph of the latest."""
+    earliest = next(iter_hits(request.replace(sort="oldest"), 1), None)
+    newest = next(iter_hits(request.replace(sort="newest"), 1), None)
+    statement = Document.objects.filter(pk=newest.document_id).first() if newest else None
+    if statement is None:
+        return earliest, newest
+    # Hits of one statement share its date, and come in the order of its paragraphs.
+    in_statement = list(iter_hits(request.replace(document=statement, sort="oldest"), MAX_PER_STATEMENT))
+    return earliest, (in_statement[-1] if in_statement else newest)
 
 
 def highlight(request: SearchRequest, texts):
