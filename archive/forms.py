@@ -100,7 +100,7 @@ class DocumentListForm(forms.Form):
         self.is_valid()
         return {name: self.cleaned_data.get(name) for name in ("series", "kind", "year")}
 
-    def sort(self):
+    def chosen_sort(self):
         self.is_valid()
         return self.cleaned_data.get("sort") or "newest"
 

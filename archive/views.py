@@ -105,7 +105,7 @@ def document_list(request):
     form = DocumentListForm(request.GET)
     documents = Document.objects.filtered(**form.filters())
     documents = {"newest": documents.latest_first, "oldest": documents.oldest_first,
-                 "title": documents.by_title}[form.sort()]()
+                 "title": documents.by_title}[form.chosen_sort()]()
     page = Paginator(documents, DOCUMENTS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "archive/document_list.html", {
         "form": form, "notes": form.notes(), "page": page,
