@@ -201,3 +201,23 @@ SCATTERED_WORDS = """Chairman's Statement of the 22nd ASEAN-ROK Summit
 
 3. We discussed cooperating funds and the next Plan of Action for 2021-2025.
 """
+
+
+EDITIONS = Path(__file__).resolve().parent / "data" / "editions"
+
+
+def editions_file_name(document):
+    """A statement's name in tests/data/editions: its file name, under "seeds/" for a seed."""
+    name = document.sources.get().name
+    return f"seeds/{name}" if (SEEDS / name).exists() else name
+
+
+@pytest.fixture
+def editions(search_index, snapshots):
+    """The seeds and the editions set (several editions of the ASEAN-ROK Summit and Dialogue; see
+    tests/data/editions/README.md) imported and indexed, as {file name as in alignments.json: document}."""
+    def build():
+        run_import(SEEDS, EDITIONS)
+        return {editions_file_name(document): document for document in Document.objects.all()}
+
+    return snapshots.restore("editions", build)
