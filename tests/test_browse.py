@@ -71,6 +71,20 @@ def test_series_page_lists_every_edition_in_order_with_its_facts(client, summits
     assert "2018" in svg and "2021" in svg
 
 
+def test_the_summit_series_page_shows_its_seven_editions_from_2018_to_2025(client, editions):
+    page = get(client, "/series/asean-rok-summit/")
+    assert "7 editions in the archive, 2018–2025." in page
+    rows = re.findall(r'<tr>\s*<th scope="row"><a href="[^"]+">([^<]+)</a></th>(.*?)</tr>', section(page, ">Editions<"), re.S)
+    assert [title for title, _ in rows] == [f"{n} ASEAN-ROK Summit" for n in
+                                            ("20th", "21st", "22nd", "23rd", "24th", "25th", "26th")]
+    facts = dict(rows)
+    assert "Lee Hsien Loong (Singapore)" in facts["20th ASEAN-ROK Summit"]
+    assert "Videoconference" in facts["22nd ASEAN-ROK Summit"]
+    assert "Phnom Penh, Cambodia" in facts["23rd ASEAN-ROK Summit"]
+    # The Commemorative Summit of 2019 is a series of its own, known only from the statements' mentions.
+    assert "Commemorative" not in section(page, ">Editions<")
+
+
 def test_meetings_known_only_from_mentions_are_shown_apart(client, summits):
     page = get(client, "/series/asean-rok-summit/")
     assert "19th ASEAN-ROK Summit" not in section(page, ">Editions<")

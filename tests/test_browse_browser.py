@@ -1,8 +1,6 @@
 """Browsing in a real headless Chromium: series → meeting → statement, and the home timeline → a year → a month
 → a meeting; every browsing page checked with axe-core, at 360 px, and kept as screenshots."""
 
-from pathlib import Path
-
 import pytest
 from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
@@ -11,14 +9,12 @@ from selenium.webdriver.support.ui import WebDriverWait
 from archive.search.indexing import get_backend
 
 from .browser import check_page, chromium
-from .conftest import SEEDS, run_import
+from .conftest import EDITIONS, SEEDS, run_import
 
 pytestmark = pytest.mark.subprocess
 
 # How long a click may take to bring the next page.
 PAGE_SECONDS = 10
-# Several editions of the Summit and the Dialogue, written for the tests.
-EDITIONS = Path(__file__).resolve().parent / "data" / "editions"
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +26,7 @@ def browser():
 @pytest.fixture
 def site(live_server, django_db_serialized_rollback):
     get_backend().clear()
-    run_import(SEEDS, *sorted(EDITIONS.glob("*.txt")))
+    run_import(SEEDS, EDITIONS)  # several editions of the Summit and the Dialogue
     return live_server.url
 
 
