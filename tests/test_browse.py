@@ -7,12 +7,16 @@ import re
 
 import pytest
 from django.db import connection
+from hypothesis import given, strategies as st
 from django.test.utils import CaptureQueriesContext
 
 from archive.models import Document, Meeting, MeetingSeries
 from archive.views import DOCUMENTS_PER_PAGE, LATEST_ADDITIONS, MEETINGS_PER_PAGE, MENTIONED_ONLY_ON_HOME
 
 from .conftest import SCATTERED_WORDS, add_statement
+from .test_fuzz_parameters import FUZZ, QUERIES, fetch
+from .test_injection import assert_inert_html, payload_archive  # noqa: F401 (a fixture)
+from .test_security_headers import assert_nothing_inline, assert_secure
 
 # Two archives of different sizes are compared: the larger has this many times the meetings of the smaller.
 GROWTH = 10
@@ -257,3 +261,42 @@ def test_a_filter_that_cannot_be_used_is_ignored_with_a_note(client, summits, qu
     assert note in page
     # The rest of the list is still shown: every document, the first page.
     assert "3 documents" in page
+
+
+def test_browsing_pages_answer_any_parameters_without_a_server_error(client, seeds):
+    endpoints = ["/series/", "/series/asean-rok-summit/", "/documents/", "/meetings/2020/11/", "/meetings/2020/"]
+
+    @FUZZ
+    @given(path=st.sampled_from(endpoints), params=QUERIES)
+    def check(path, params):
+        fetch(client, path, params)
+
+    check()
+
+
+def test_any_month_or_series_in_a_path_gives_no_server_error(client, seeds):
+    @FUZZ
+    @given(year=st.integers(min_value=0, max_value=10**30), month=st.integers(min_value=0, max_value=10**6),
+           slug=st.from_regex(r"[-a-zA-Z0-9_]{1,300}", fullmatch=True))
+    def check(year, month, slug):
+        for path in (f"/meetings/{year}/{month}/", f"/meetings/{year}/{month:02d}/", f"/series/{slug}/"):
+            fetch(client, path, {"page": slug})
+
+    check()
+
+
+def test_browsing_pages_carry_the_security_policy_and_nothing_inline(client, seeds):
+    for path in ["/series/", "/series/asean-rok-summit/", "/documents/?year=abc", "/meetings/2020/11/"]:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert_secure(response, path)
+        assert_nothing_inline(response.content, path)
+
+
+def test_stored_payloads_come_out_inert_on_browsing_pages(client, payload_archive):
+    series = MeetingSeries.objects.get(slug="asean-rok-summit")
+    pages = ["/", "/series/", series.get_absolute_url(), "/documents/", "/documents/?sort=title&year=2001",
+             "/meetings/2001/01/", "/meetings/2001/"]
+    for path in pages:
+        content = get(client, path)
+        assert_inert_html(content, path)
