@@ -2,7 +2,7 @@
 
 from django import forms
 
-from .models import Document, Meeting, MeetingSeries
+from .models import Document, MeetingSeries
 from .search.facets import FACETS
 from .search.service import DEFAULT_PER_PAGE, MAX_PER_PAGE, SORTS, SearchRequest
 
@@ -92,8 +92,7 @@ class DocumentListForm(forms.Form):
         super().__init__(data, **kwargs)
         self.fields["series"].queryset = MeetingSeries.objects.filter(meetings__documents__isnull=False).distinct()
         self.fields["kind"].choices = [("", "Any type"), *((kind, kind) for kind in Document.objects.kinds())]
-        years = Meeting.objects.filter(documents__isnull=False).dates("start_date", "year", order="DESC")
-        self.fields["year"].choices = [("", "Any year"), *((str(d.year), str(d.year)) for d in years)]
+        self.fields["year"].choices = [("", "Any year"), *((str(year), str(year)) for year in Document.objects.years())]
 
     def filters(self):
         """{series, kind, year} of the values that can be used."""

@@ -175,6 +175,15 @@ class DocumentQuerySet(models.QuerySet):
     def by_title(self):
         return self.select_related("meeting__series").order_by("title", "pk")
 
+    def with_year(self):
+        """Each document with `best_year`: the year its meeting was held, else the year it was published."""
+        return self.annotate(best_year=ExtractYear(Coalesce("meeting__start_date", "published_on")))
+
+    def years(self):
+        """The years of the documents (see `with_year`), newest first."""
+        return (self.with_year().exclude(best_year=None).order_by("-best_year")
+                .values_list("best_year", flat=True).distinct())
+
     def kinds(self):
         """The kinds of document the archive holds, in alphabetical order."""
         return self.order_by("kind").values_list("kind", flat=True).distinct()
@@ -187,8 +196,7 @@ class DocumentQuerySet(models.QuerySet):
         if kind:
             documents = documents.filter(kind=kind)
         if year is not None:
-            documents = documents.filter(Q(meeting__start_date__year=year)
-                                         | Q(meeting__start_date=None, published_on__year=year))
+            documents = documents.with_year().filter(best_year=year)
         return documents
 
 

@@ -300,3 +300,13 @@ def test_stored_payloads_come_out_inert_on_browsing_pages(client, payload_archiv
     for path in pages:
         content = get(client, path)
         assert_inert_html(content, path)
+
+
+def test_a_document_of_an_undated_meeting_is_listed_under_the_year_it_was_published(client, db):
+    series = MeetingSeries.objects.get(slug="asean-rok-summit")
+    meeting = Meeting.objects.create(series=series, title="A Summit of unknown date", slug="undated-summit")
+    Document.objects.create(meeting=meeting, title="Joint Vision Statement", kind="Joint Statement",
+                            slug="joint-vision", published_on=datetime.date(2009, 6, 2))
+    many_meetings(FEW_MEETINGS, first_year=2010)
+    page = get(client, "/documents/?year=2009")
+    assert titles(page) == ["Joint Vision Statement"] and '<option value="2009" selected>' in page
