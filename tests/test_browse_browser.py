@@ -85,6 +85,7 @@ def test_every_browsing_page_is_accessible_and_fits_a_phone(browser, site):
         "browse-home": "/",
         "browse-series-list": "/series/",
         "browse-series": "/series/asean-rok-summit/",
+        "browse-series-mentioned-only": "/series/asean-rok-commemorative-summit/",
         "browse-meetings": "/meetings/",
         "browse-meetings-year": "/meetings/2020/",
         "browse-meetings-month": "/meetings/2020/11/",
