@@ -21,6 +21,7 @@ from .ingest.save import (
 from .ingest.structure import ParsedParagraph
 from .models import AliasGroup, Document, DocumentSource, Meeting, MeetingSeries, Paragraph, Topic
 from .sanitize import plain_text
+from .search.indexing import one_entry_per_document
 
 STORED_ORIGINAL = re.compile(r"^originals/[0-9a-f]{2}/[0-9a-f]{64}(\.\w{1,9})?$")
 # How a field's provenance (Document.extraction) reads to an admin, where the bare value would not do.
@@ -49,11 +50,47 @@ def has_corrections(document):
         or bool(document.paragraph_corrections)
 
 
+class IndexedAdmin(admin.ModelAdmin):
+    """A change made through the admin (a form and its inlines, a delete, a list action) is one transaction
+    that logs each statement it touches once for the search index."""
+
+    def changeform_view(self, request, *args, **kwargs):
+        with transaction.atomic(), one_entry_per_document():
+            return super().changeform_view(request, *args, **kwargs)
+
+    def delete_view(self, request, *args, **kwargs):
+        with transaction.atomic(), one_entry_per_document():
+            return super().delete_view(request, *args, **kwargs)
+
+    def changelist_view(self, request, *args, **kwargs):
+        with transaction.atomic(), one_entry_per_document():
+            return super().changelist_view(request, *args, **kwargs)
+
+
+class ReindexedInBackground(IndexedAdmin):
+    """Saving one of these can change the indexed fields of many statements: they are re-indexed in the
+    background, and the admin says so."""
+
+    def statements_touched(self, obj):
+        raise NotImplementedError
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        count = self.statements_touched(obj)
+        if count:
+            self.message_user(request, f"Re-indexing {count} statement{'s' if count != 1 else ''} in the background; "
+                                       "their search results follow within moments (`manage.py check_index` "
+                                       "reports when this server's index is up to date).", messages.INFO)
+
+
 @admin.register(MeetingSeries)
-class MeetingSeriesAdmin(admin.ModelAdmin):
+class MeetingSeriesAdmin(ReindexedInBackground):
     list_display = ["name", "slug"]
     search_fields = ["name", "aliases"]
     prepopulated_fields = {"slug": ["name"]}
+
+    def statements_touched(self, series):
+        return Document.objects.filter(meeting__series=series).count()
 
 
 class DocumentInline(admin.TabularInline):
@@ -66,7 +103,7 @@ class DocumentInline(admin.TabularInline):
 
 
 @admin.register(Meeting)
-class MeetingAdmin(admin.ModelAdmin):
+class MeetingAdmin(IndexedAdmin):
     list_display = ["title", "series", "start_date", "city", "mode", "chair_country", "known_only_from_mentions"]
     list_filter = ["series", "mode", "chair_country", "known_only_from_mentions"]
     search_fields = ["title", "city", "country", "chair", "co_chairs"]
@@ -335,7 +372,7 @@ class ParagraphEditForm(forms.Form):
 
 
 @admin.register(Document)
-class DocumentAdmin(admin.ModelAdmin):
+class DocumentAdmin(IndexedAdmin):
     form = DocumentForm
     list_display = ["title", "kind", "meeting", "published_on", "imported_at"]
     list_filter = ["kind", "meeting__series"]
@@ -642,7 +679,7 @@ def preview(parsed, original, form, edits=(), outcome=None):
 
 
 @admin.register(Paragraph)
-class ParagraphAdmin(admin.ModelAdmin):
+class ParagraphAdmin(IndexedAdmin):
     list_display = ["__str__", "document", "position", "number"]
     list_filter = ["document__kind", "document__meeting__series"]
     search_fields = ["text", "document__title"]
@@ -651,12 +688,15 @@ class ParagraphAdmin(admin.ModelAdmin):
 
 
 @admin.register(AliasGroup)
-class AliasGroupAdmin(admin.ModelAdmin):
+class AliasGroupAdmin(IndexedAdmin):
     list_display = ["__str__", "note"]
     search_fields = ["names", "note"]
 
 
 @admin.register(Topic)
-class TopicAdmin(admin.ModelAdmin):
+class TopicAdmin(ReindexedInBackground):
     list_display = ["name"]
     search_fields = ["name", "keywords"]
+
+    def statements_touched(self, topic):
+        return Document.objects.count()

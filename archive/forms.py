@@ -111,3 +111,36 @@ class DocumentListForm(forms.Form):
 
 # How a note of the document list names a parameter it could not use.
 LIST_IGNORED = {"series": "The series", "kind": "The type", "year": "The year", "sort": "The order"}
+
+
+class DocumentChoiceField(forms.ModelChoiceField):
+    default_error_messages = {
+        "required": "Choose a statement.",
+        "invalid_choice": "There is no statement of that name in the archive; choose one from the list.",
+    }
+
+    def label_from_instance(self, document):
+        held = document.meeting.start_date
+        return f"{document.display_title} ({held:%Y})" if held else document.display_title
+
+
+class CompareForm(forms.Form):
+    """Two statements to compare (`a`, the older, and `b`), each at its newest text or at a version
+    (`av`, `bv`: 1 for the text as first issued)."""
+
+    a = DocumentChoiceField(queryset=Document.objects.latest_first(), to_field_name="slug", label="Earlier statement")
+    b = DocumentChoiceField(queryset=Document.objects.latest_first(), to_field_name="slug", label="Later statement")
+    av = forms.IntegerField(required=False, min_value=1, label="Version of the earlier statement")
+    bv = forms.IntegerField(required=False, min_value=1, label="Version of the later statement")
+
+    def clean(self):
+        data = super().clean()
+        for side, number in (("a", "av"), ("b", "bv")):
+            document, wanted = data.get(side), data.get(number)
+            if document is None or wanted is None:
+                continue
+            version = document.versions.filter(number=wanted).first()
+            if version is None:
+                self.add_error(number, f"{document.display_title} has no version {wanted}.")
+            data[f"{side}_version"] = version
+        return data

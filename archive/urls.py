@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path, register_converter
 
-from . import api, feeds, views
+from . import api, feeds, open_api, views
 from .ratelimits import limited
 
 
@@ -29,8 +29,21 @@ class MonthConverter:
         return f"{value:02d}"
 
 
+class CitationFormatConverter:
+    """The file suffixes a paragraph's citation downloads as."""
+
+    regex = "bib|ris|json"
+
+    def to_python(self, value):
+        return value
+
+    def to_url(self, value):
+        return value
+
+
 register_converter(YearConverter, "year")
 register_converter(MonthConverter, "month")
+register_converter(CitationFormatConverter, "citation_format")
 register_converter(IdConverter, "id")
 
 archive_patterns = [
@@ -44,6 +57,12 @@ archive_patterns = [
     path("meetings/<slug:slug>/", views.meeting_detail, name="meeting-detail"),
     path("documents/<slug:slug>/", views.document_detail, name="document-detail"),
     path("paragraphs/<id:pk>/similar/", views.similar_paragraphs, name="similar-paragraphs"),
+    path("paragraphs/<id:pk>/history/", views.paragraph_history, name="paragraph-history"),
+    path("compare/", views.compare_statements, name="compare"),
+    path("paragraphs/<id:pk>/cite/", views.cite_paragraph, name="cite-paragraph"),
+    path("paragraphs/<id:pk>/cite.<citation_format:suffix>", views.cite_paragraph_file, name="cite-paragraph-file"),
+    path("export/", views.export_page, name="export"),
+    path("export/archive.zip", views.export_zip, name="export-zip"),
     path("search/", views.search, name="search"),
     path("search/help/", views.search_help, name="search-help"),
     path("search/feed/", limited("ARCHIVE_RATELIMIT_SEARCH")(feeds.SearchFeed()), name="search-feed"),
@@ -56,4 +75,5 @@ urlpatterns = [
     path("admin/login/", limited("ARCHIVE_RATELIMIT_LOGIN", method="POST")(admin.site.login)),
     path("admin/", admin.site.urls),
     path("", include((archive_patterns, "archive"))),
+    path("api/", open_api.api.urls),  # after the archive's own /api/search/ views
 ]

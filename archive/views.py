@@ -4,12 +4,15 @@ from itertools import groupby
 from types import SimpleNamespace
 
 from django.core.paginator import Paginator
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
-from . import timeline
-from .forms import DocumentListForm, search_request
+from . import compare, timeline
+from .citations import paragraph_citation
+from .forms import CompareForm, DocumentListForm, search_request
 from .models import Document, Meeting, MeetingSeries, Paragraph
+from .public_export import PUBLIC_FILES, ZIP_NAME, stream_archive_zip
 from .ratelimits import limited
 from .search import service
 from .search.facets import FACETS
@@ -147,8 +150,11 @@ def document_detail(request, slug):
         if shown is not versions[-1]:  # an earlier text, shown as it was received
             paragraphs = [SimpleNamespace(**row, pk=None, position=position, spans=[])
                           for position, row in enumerate(shown.paragraphs, start=1)]
+    previous_edition, next_edition = compare.neighbour_editions(document)
     return render(request, "archive/document_detail.html", {
         "document": document,
+        "previous_edition": previous_edition,
+        "next_edition": next_edition,
         "meeting": document.meeting,
         "paragraphs": paragraphs,
         "sources": document.sources.all(),
@@ -220,3 +226,76 @@ def search_help(request):
 def similar_paragraphs(request, pk):
     paragraph = get_object_or_404(Paragraph.objects.select_related("document__meeting"), pk=pk)
     return render(request, "archive/similar.html", {"paragraph": paragraph, "similar": service.similar(paragraph)})
+
+
+# Candidates the search engine proposes for a paragraph's history in other series, before they are scored.
+HISTORY_CANDIDATES = 30
+
+
+@require_GET
+def compare_statements(request):
+    """Two statements (or two versions of one) side by side; without both, a form to choose them."""
+    if "a" not in request.GET and "b" not in request.GET:
+        return render(request, "archive/compare.html", {"form": CompareForm()})
+    form = CompareForm(request.GET)
+    if not form.is_valid():
+        return render(request, "archive/compare.html", {"form": form}, status=400)
+    old = compare.side(form.cleaned_data["a"], form.cleaned_data.get("a_version"))
+    new = compare.side(form.cleaned_data["b"], form.cleaned_data.get("b_version"))
+    return render(request, "archive/compare.html", {
+        "form": form, "old": old, "new": new, "comparison": compare.compare(old.passages, new.passages)})
+
+
+@require_GET
+@search_view
+def paragraph_history(request, pk):
+    paragraph = get_object_or_404(Paragraph.objects.select_related("document__meeting__series"), pk=pk)
+    candidates = [hit.pk for hit in service.similar(paragraph, limit=HISTORY_CANDIDATES)]
+    return render(request, "archive/paragraph_history.html",
+                  {"paragraph": paragraph, "history": compare.paragraph_history(paragraph, candidates)})
+
+
+def cited_paragraph(request, pk):
+    """The paragraph and its citations, the permanent URL on this site's host."""
+    paragraph = get_object_or_404(Paragraph.objects.select_related("document__meeting__series"), pk=pk)
+    return paragraph, paragraph_citation(paragraph, request.build_absolute_uri(paragraph.get_absolute_url()))
+
+
+@require_GET
+def cite_paragraph(request, pk):
+    paragraph, citation = cited_paragraph(request, pk)
+    return render(request, "archive/cite.html", {
+        "paragraph": paragraph, "document": paragraph.document, "meeting": paragraph.document.meeting,
+        "citation": citation, "downloads": CITATION_DOWNLOADS,
+    })
+
+
+# Download formats of a citation: (file suffix, attribute of ParagraphCitation, media type, label).
+CITATION_DOWNLOADS = [
+    ("bib", "bibtex", "application/x-bibtex; charset=utf-8", "BibTeX"),
+    ("ris", "ris", "application/x-research-info-systems; charset=utf-8", "RIS"),
+    ("json", "csl_json", "application/vnd.citationstyles.csl+json; charset=utf-8", "CSL-JSON"),
+]
+
+
+@require_GET
+def cite_paragraph_file(request, pk, suffix):
+    paragraph, citation = cited_paragraph(request, pk)
+    attribute, content_type = next((a, t) for s, a, t, _ in CITATION_DOWNLOADS if s == suffix)
+    response = HttpResponse(getattr(citation, attribute), content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{citation.key}.{suffix}"'
+    return response
+
+
+@require_GET
+def export_page(request):
+    files = [(name, model._meta.verbose_name_plural, fields) for name, model, fields in PUBLIC_FILES]
+    return render(request, "archive/export.html", {"files": files})
+
+
+@limited("ARCHIVE_RATELIMIT_EXPORT")
+@require_GET
+def export_zip(request):
+    response = StreamingHttpResponse(stream_archive_zip(), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{ZIP_NAME}"'
+    return response

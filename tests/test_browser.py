@@ -49,7 +49,8 @@ def test_policy_staff_browse_from_a_meeting_to_its_document(browser, site):
     browser.find_element(By.LINK_TEXT, "Press Release: 24th ASEAN-ROK Dialogue").click()
     paragraphs = browser.find_elements(By.CSS_SELECTOR, "ol.paragraphs > li.paragraph")
     assert [p.get_attribute("id") for p in paragraphs] == [f"p{n}" for n in range(1, 11)]
-    permalink = paragraphs[3].find_element(By.CLASS_NAME, "permalink-field").get_attribute("value")
+    paragraphs[3].find_element(By.LINK_TEXT, "Cite").click()
+    permalink = browser.find_element(By.ID, "cite-url").get_attribute("value")
     assert permalink.startswith(site) and permalink.endswith("#p4")
 
 

@@ -32,7 +32,9 @@ def endpoints(seeds):
     paragraph = Paragraph.objects.filter(document=seeds["summit"]).first()
     return ["/", "/search/", "/api/search/", "/api/search.csv", "/search/feed/", "/search/help/", "/meetings/",
             "/meetings/2020/", seeds["summit"].meeting.get_absolute_url(), seeds["summit"].get_absolute_url(),
-            f"/paragraphs/{paragraph.pk}/similar/"]
+            f"/paragraphs/{paragraph.pk}/similar/", f"/paragraphs/{paragraph.pk}/cite/",
+            f"/paragraphs/{paragraph.pk}/cite.bib", "/export/", "/api/schema/", "/api/meetings/",
+            f"/api/documents/{seeds['summit'].slug}/"]
 
 
 def test_any_parameters_give_no_server_error(client, endpoints):
@@ -52,7 +54,8 @@ def test_any_number_or_slug_in_a_path_gives_no_server_error(client, seeds):
     @given(number=numbers, slug=slugs)
     def check(number, slug):
         for path in (f"/meetings/{number}/", f"/paragraphs/{number}/similar/", f"/meetings/{slug}/",
-                     f"/documents/{slug}/"):
+                     f"/documents/{slug}/", f"/paragraphs/{number}/cite/", f"/paragraphs/{number}/cite.ris",
+                     f"/api/documents/{slug}/", f"/api/meetings/{slug}/", f"/api/series/{slug}/"):
             fetch(client, path, {"q": slug})
 
     check()

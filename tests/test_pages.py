@@ -58,7 +58,9 @@ def test_document_page_numbers_paragraphs_with_stable_anchors(client, seeds):
     page = get(client, seeds["summit"].get_absolute_url())
     for number in (1, 4, 22):
         assert f'id="p{number}"' in page and f'href="#p{number}"' in page
-    assert "http://testserver" + seeds["summit"].get_absolute_url() + "#p4" in page
+    cite_url = f"/paragraphs/{seeds['summit'].paragraphs.get(anchor='p4').pk}/cite/"
+    assert f'href="{cite_url}"' in page  # the absolute permalink is on the paragraph's cite page
+    assert "http://testserver" + seeds["summit"].get_absolute_url() + "#p4" in get(client, cite_url)
     assert "52-Final-Chairmans-Statement-of-the-21st-ASEAN-ROK-Summit.pdf" in page
     assert "Below is the full text" in page  # the preface, shown as the summary
     dialogue = get(client, seeds["dialogue"].get_absolute_url())

@@ -37,13 +37,15 @@ def test_public_pages_have_the_policy_and_nothing_inline(client, seeds):
     paragraph = Paragraph.objects.filter(document=seeds["summit"]).first()
     paths = ["/", "/meetings/", "/meetings/2020/", seeds["summit"].meeting.get_absolute_url(),
              seeds["summit"].get_absolute_url() + "?q=Korea", "/search/", "/search/?q=Korea", "/search/help/",
-             f"/paragraphs/{paragraph.pk}/similar/", "/no-such-page/", "/admin/login/"]
+             f"/paragraphs/{paragraph.pk}/similar/", f"/paragraphs/{paragraph.pk}/cite/", "/export/",
+             "/no-such-page/", "/admin/login/"]
     for path in paths:
         response = client.get(path)
         assert response.status_code in (200, 404), path
         assert_secure(response, path)
         assert_nothing_inline(response.content, path)
-    for path in ["/api/search/?q=Korea", "/api/search.csv?q=Korea", "/search/feed/?q=Korea"]:
+    for path in ["/api/search/?q=Korea", "/api/search.csv?q=Korea", "/search/feed/?q=Korea", "/api/schema/",
+                 f"/api/documents/{seeds['summit'].slug}/"]:
         assert_secure(client.get(path), path)
     assert client.get("/static/archive/style.css")["X-Content-Type-Options"] == "nosniff"
 

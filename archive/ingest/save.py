@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from ..models import Document, DocumentSource, DocumentVersion, Meeting, MeetingSeries, OriginalFile, Paragraph
-from ..search.indexing import enqueue_documents
+from ..search.indexing import enqueue_documents, one_entry_per_document
 from . import ParsedStatement, parse_document
 from .corrections import apply_correction, apply_corrections, describe, words
 from .errors import IngestError
@@ -261,6 +261,7 @@ def apply_edits(parsed: ParsedStatement, corrections: list[dict]) -> list[dict]:
 
 
 @transaction.atomic
+@one_entry_per_document()
 def save_statement(parsed: ParsedStatement, original: Original, meeting: Meeting | None = None,
                    document: Document | None = None, keep_paragraphs=False, edits: list[dict] = ()) -> ImportResult:
     """Save a parsed statement in `meeting` when given, else in the meeting its text names; into `document`
@@ -366,6 +367,7 @@ def save_paragraphs(document: Document, paragraphs: list[ParsedParagraph], menti
 
 
 @transaction.atomic
+@one_entry_per_document()
 def edit_paragraphs(document: Document, correction: dict) -> bool:
     """Apply one of the admin's edits of the paragraph split (see `corrections`), keep it for re-parses,
     re-index the document and keep the result as a new version; False, changing nothing, when it does not
@@ -448,6 +450,7 @@ def reparse_changes(reparse: Reparse) -> list[Change]:
 
 
 @transaction.atomic
+@one_entry_per_document()
 def apply_reparse(reparse: Reparse, accepted: set[str]) -> ImportResult:
     """Save the re-parse, taking the changes named in `accepted`; a change not accepted keeps the current
     value, which counts from now on as the admin's correction."""

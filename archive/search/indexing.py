@@ -7,12 +7,13 @@ until it ends, so entries are committed in the order of their ids: once entry N 
 before it is committed or never will be. (SQLite runs one write transaction at a time anyway.)
 
 Each app server (node) keeps its own Whoosh index under its ARCHIVE_DATA_DIR, with the id of the last entry
-applied to it in the index folder (`log_position`). `process_pending` applies the newer entries under the
-node's index lock: it re-reads those documents from the database, rewrites their paragraphs in one commit,
-and only then records the new position; an interrupted run leaves the position where it was, so nothing is
-ever dropped. It runs after every commit that appended to the log, when a worker starts, and before every
-search (one indexed query when nothing is new), so a change saved on one node is searchable on every node
-at once. Applied entries stay: `prune_log` deletes those older than ARCHIVE_INDEX_LOG_DAYS that every live
+applied to it in the index folder (`log_position`). `process_pending` applies the newer entries, a chunk at a
+time under the node's index lock: it re-reads those documents from the database, rewrites their paragraphs
+in one commit, and only then records the new position; an interrupted run leaves the position where it
+was, so nothing is ever dropped. It runs after every commit that appended to the log (in a background
+thread for a change that touches many statements), when a worker starts, and before every search (one
+chunk at most; one indexed query when nothing is new), so a change saved on one node is searchable on
+every node at once. A change logs each statement it touches once (`one_entry_per_document`). Applied entries stay: `prune_log` deletes those older than ARCHIVE_INDEX_LOG_DAYS that every live
 node has applied. A node whose position is older than the deleted part (a node away for longer) must be
 rebuilt; so must a node whose index is new, once the log has been pruned (`check_index` does both).
 
@@ -28,11 +29,14 @@ import logging
 import os
 import shutil
 import signal
+import threading
 import time
+from contextlib import ContextDecorator
 from datetime import timedelta
 from multiprocessing.util import register_after_fork
 
 from django.conf import settings
+from django.db import connections as databases
 from django.db import transaction
 from django.db.models import Max
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
@@ -47,6 +51,8 @@ REBUILD_PROCESSES = 2
 PR_SET_PDEATHSIG = 1  # Linux's prctl option: the signal a process gets when its parent dies
 POSITION_FILE = "log_position"
 PRUNE_EVERY_SECONDS = 3600
+# Log entries applied under one hold of the index lock, in one index commit.
+CHUNK_ENTRIES = 50
 _last_prune = 0.0
 
 
@@ -71,17 +77,62 @@ def lock_log():
     IndexLog.objects.select_for_update().get_or_create(pk=1)
 
 
-def enqueue_documents(document_ids):
-    """Append these documents to the change log, in the current transaction; applied on this node once it commits."""
+_batch = threading.local()
+
+
+class one_entry_per_document(ContextDecorator):
+    """Inside it, the documents that saves and deletes touch are collected and each is logged once, when it
+    is left without an error; use it inside the transaction that makes the changes, so the entries are
+    committed with them. (Without it, every saved or deleted row appends its document again: a re-parse of
+    a 22-paragraph statement appended 25 entries.)"""
+
+    def __enter__(self):
+        depth = getattr(_batch, "depth", 0)
+        if not depth:
+            _batch.documents, _batch.background = set(), False
+        _batch.depth = depth + 1
+        return self
+
+    def __exit__(self, error_type, error, traceback):
+        _batch.depth -= 1
+        if _batch.depth:
+            return False
+        documents, background = _batch.documents, _batch.background
+        _batch.documents = None
+        if error_type is None:
+            enqueue_documents(documents, background=background)
+        return False
+
+
+def enqueue_documents(document_ids, background=False):
+    """Append these documents to the change log, in the current transaction. Once it commits, this node
+    applies them: at once, or in a background thread when `background` (a change that touches many
+    statements, such as a series renamed, must not hold up the request that made it)."""
     from ..models import IndexChange
 
+    if getattr(_batch, "documents", None) is not None:
+        _batch.documents.update(document_ids)
+        _batch.background |= background
+        return
     document_ids = sorted(set(document_ids))
     if not document_ids:
         return
     with transaction.atomic():
         lock_log()
         IndexChange.objects.bulk_create(IndexChange(document_id=pk) for pk in document_ids)
-    transaction.on_commit(process_pending_quietly)
+    transaction.on_commit(apply_in_background if background else process_pending_quietly)
+
+
+def apply_in_background():
+    threading.Thread(target=catch_up, name="index-catch-up", daemon=True).start()
+
+
+def catch_up():
+    """A background thread's run of the queue; the thread's own database connection is closed at the end."""
+    try:
+        process_pending_quietly()
+    finally:
+        databases.close_all()
 
 
 def read_position(backend, folder=None):
@@ -187,30 +238,40 @@ def die_with_parent(parent_pid, _writer):
         os._exit(1)
 
 
-def process_pending():
-    """Apply the log entries this node's index has not applied yet; returns the number of documents re-indexed."""
+def process_pending(most=None):
+    """Apply the log entries this node's index has not applied yet, `CHUNK_ENTRIES` at a time (the index lock
+    is let go between chunks, so a search waits for one chunk at most, never for a long re-index); only the
+    first `most` entries when given. Returns the number of documents re-indexed."""
     from ..models import IndexChange
 
     backend = get_backend()
-    if not IndexChange.objects.filter(pk__gt=read_position(backend)).exists():
-        return 0
     search_index = paragraph_index()
-    with index_lock(backend.path):
-        position = read_position(backend)
-        if position < pruned_through():
-            raise IndexBehindLog(f"this node's index (at log entry {position}) misses changes whose log entries were "
-                                 f"deleted (up to {pruned_through()}); run `manage.py check_index` to rebuild it")
-        entries = list(IndexChange.objects.filter(pk__gt=position).values_list("pk", "document_id"))
-        if not entries:
-            return 0
-        document_ids = {document_id for _, document_id in entries}
-        paragraphs = search_index.index_queryset().filter(document_id__in=document_ids)
-        backend.replace_documents(search_index, document_ids, paragraphs)
-        position = max(pk for pk, _ in entries)
-        write_position(os.path.realpath(backend.path), position)
-        report_node(position)
-    prune_now_and_then()
-    return len(document_ids)
+    applied, done = set(), 0
+    while most is None or done < most:
+        if not IndexChange.objects.filter(pk__gt=read_position(backend)).exists():
+            break
+        with index_lock(backend.path):
+            position = read_position(backend)
+            if position < pruned_through():
+                raise IndexBehindLog(f"this node's index (at log entry {position}) misses changes whose log entries "
+                                     f"were deleted (up to {pruned_through()}); run `manage.py check_index` to "
+                                     "rebuild it")
+            size = CHUNK_ENTRIES if most is None else min(CHUNK_ENTRIES, most - done)
+            entries = list(IndexChange.objects.filter(pk__gt=position).order_by("pk")
+                           .values_list("pk", "document_id")[:size])
+            if not entries:
+                break
+            document_ids = {document_id for _, document_id in entries}
+            paragraphs = search_index.index_queryset().filter(document_id__in=document_ids)
+            backend.replace_documents(search_index, document_ids, paragraphs)
+            position = entries[-1][0]
+            write_position(os.path.realpath(backend.path), position)
+            report_node(position)
+        applied |= document_ids
+        done += len(entries)
+    if applied:
+        prune_now_and_then()
+    return len(applied)
 
 
 def prune_now_and_then():
@@ -227,16 +288,16 @@ def search_view(view):
     even when the index is committed or swapped meanwhile."""
     @functools.wraps(view)
     def searching(request, *args, **kwargs):
-        process_pending_quietly()
+        process_pending_quietly(most=CHUNK_ENTRIES)
         with get_backend().one_searcher():
             return view(request, *args, **kwargs)
     return searching
 
 
-def process_pending_quietly():
+def process_pending_quietly(most=None):
     """After a commit: apply the queue, but never fail the request that made the change."""
     try:
-        process_pending()
+        process_pending(most)
     except Exception:
         log.exception("Search index update failed; the changes stay queued for the next run")
 
@@ -344,10 +405,13 @@ class QueuedSignalProcessor(BaseSignalProcessor):
         elif isinstance(instance, Meeting):
             document_ids = documents.filter(meeting_id=instance.pk).values_list("pk", flat=True)
         elif isinstance(instance, MeetingSeries):
-            document_ids = documents.filter(meeting__series_id=instance.pk).values_list("pk", flat=True)
+            enqueue_documents(documents.filter(meeting__series_id=instance.pk).values_list("pk", flat=True),
+                              background=True)
+            return
         elif isinstance(instance, Topic):  # a topic rule can change any paragraph's topics
             paragraph_index().forget_topics()
-            document_ids = documents.values_list("pk", flat=True)
+            enqueue_documents(documents.values_list("pk", flat=True), background=True)
+            return
         else:
             return
         enqueue_documents(list(document_ids))
