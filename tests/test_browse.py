@@ -10,6 +10,7 @@ from django.db import connection
 from hypothesis import given, strategies as st
 from django.test.utils import CaptureQueriesContext
 
+from archive import timeline
 from archive.models import Document, Meeting, MeetingSeries
 from archive.views import DOCUMENTS_PER_PAGE, LATEST_ADDITIONS, MEETINGS_PER_PAGE, MENTIONED_ONLY_ON_HOME
 
@@ -310,3 +311,22 @@ def test_a_document_of_an_undated_meeting_is_listed_under_the_year_it_was_publis
     many_meetings(FEW_MEETINGS, first_year=2010)
     page = get(client, "/documents/?year=2009")
     assert titles(page) == ["Joint Vision Statement"] and '<option value="2009" selected>' in page
+
+
+def test_editions_held_in_one_year_are_stacked_and_each_year_is_drawn_in_proportion(db):
+    series = MeetingSeries.objects.get(slug="asean-rok-summit")
+    same_year = [Meeting(series=series, title=f"Summit {n}", slug=f"summit-{n}", start_date=datetime.date(2019, n, 1))
+                 for n in (3, 11)]
+    drawn = timeline.editions([*same_year, Meeting(series=series, title="Later", slug="later",
+                                                   start_date=datetime.date(2021, 3, 1))])
+    first, second, later = drawn.marks
+    assert first.cy != second.cy and first.cx < second.cx < later.cx
+    assert [year for _, year in drawn.labels] == [2019, 2020, 2021]
+
+    bars = timeline.meetings_per_year([{"year": 2019, "held": 2, "mentioned_only": 0},
+                                       {"year": 2020, "held": 1, "mentioned_only": 1}])
+    (held_2019,), (held_2020, mentioned_2020) = (mark.bars for mark in bars.marks)
+    assert held_2019.height == 2 * held_2020.height == 2 * mentioned_2020.height
+    assert mentioned_2020.muted and not held_2020.muted
+    assert mentioned_2020.y + mentioned_2020.height == held_2020.y  # stacked on the meetings held
+    assert [mark.url for mark in bars.marks] == ["/meetings/2019/", "/meetings/2020/"]
