@@ -104,9 +104,11 @@ class DocumentListForm(forms.Form):
         return self.cleaned_data.get("sort") or "newest"
 
     def notes(self):
+        """[(the id Django's widget names as describing the field, the note)] for each value ignored."""
         self.is_valid()
-        return [f"{LIST_IGNORED[name]} {', '.join(f'“{v}”' for v in self.data.getlist(name))} could not be used, "
-                "so it was ignored." for name in self.errors]
+        return [(f"{self[name].auto_id}_error",
+                 f"{LIST_IGNORED[name]} {', '.join(f'“{v}”' for v in self.data.getlist(name))} could not be used, "
+                 "so it was ignored.") for name in self.errors]
 
 
 # How a note of the document list names a parameter it could not use.

@@ -330,3 +330,9 @@ def test_editions_held_in_one_year_are_stacked_and_each_year_is_drawn_in_proport
     assert mentioned_2020.muted and not held_2020.muted
     assert mentioned_2020.y + mentioned_2020.height == held_2020.y  # stacked on the meetings held
     assert [mark.url for mark in bars.marks] == ["/meetings/2019/", "/meetings/2020/"]
+
+
+def test_the_note_on_an_ignored_filter_describes_its_field(client, seeds):
+    page = get(client, "/documents/?year=abc")
+    described = re.search(r'<select name="year" aria-invalid="true" aria-describedby="([^"]+)"', page).group(1)
+    assert re.search(rf'<p class="notice" role="status" id="{described}">The year “abc”', page)
