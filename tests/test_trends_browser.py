@@ -83,6 +83,6 @@ def test_home_to_a_commitment_to_a_paragraph(browser, site):
 
     kasi = next(p for p in EDITION_PHRASES if p["phrase"] == "Korea-ASEAN Solidarity Initiative")
     first = expected_paragraph(kasi["first"])
-    browser.find_element(By.CSS_SELECTOR, ".timeline .hit-number").click()
+    browser.find_element(By.CSS_SELECTOR, ".mention-timeline .hit-number").click()
     shows_target(browser, first.anchor)
     check_page(browser, site + "/commitments/", "commitments")
