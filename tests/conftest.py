@@ -221,3 +221,20 @@ def editions(search_index, snapshots):
         return {editions_file_name(document): document for document in Document.objects.all()}
 
     return snapshots.restore("editions", build)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for every browser test of a worker."""
+    from .browser import chromium
+
+    with chromium() as driver:
+        yield driver
+
+
+@pytest.fixture
+def site(live_server, django_db_serialized_rollback):
+    """The seeds and the editions set in a live archive, for the browser: its URL."""
+    get_backend().clear()
+    run_import(SEEDS, EDITIONS)
+    return live_server.url

@@ -6,19 +6,14 @@ from selenium.webdriver.common.by import By
 from archive.models import Meeting, Paragraph
 from archive.search.indexing import get_backend
 
-from .browser import check_page, chromium
+from .browser import check_page
 from .conftest import SEEDS, run_import
 
 pytestmark = pytest.mark.subprocess
 
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as driver:
-        yield driver
-
-
 @pytest.fixture
 def site(live_server, django_db_serialized_rollback):
+    """Only the seeds: the counts below are those of the two seed statements."""
     get_backend().clear()
     run_import(SEEDS)
     return live_server.url

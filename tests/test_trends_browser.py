@@ -3,28 +3,13 @@
 import pytest
 from selenium.webdriver.common.by import By
 
-from archive.search.indexing import get_backend
-
-from .browser import check_page, chromium
-from .conftest import EDITIONS, SEEDS, editions_file_name, run_import
+from .browser import check_page
+from .conftest import editions_file_name
 from .trend_statements import EDITION_PHRASES
 
 pytestmark = pytest.mark.subprocess
 
 PLUS = next(p for p in EDITION_PHRASES if p["phrase"] == "New Southern Policy Plus")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as driver:
-        yield driver
-
-
-@pytest.fixture
-def site(live_server, django_db_serialized_rollback):
-    get_backend().clear()
-    run_import(SEEDS, EDITIONS)
-    return live_server.url
 
 
 def expected_paragraph(use):
