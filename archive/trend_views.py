@@ -19,7 +19,7 @@ from .ratelimits import limited
 from .search import service
 from .search.indexing import search_view
 
-TIMELINE_MAX = 1000  # paragraphs shown on a commitment's timeline
+TIMELINE_PER_PAGE = 100  # paragraphs on one page of a commitment's timeline
 PER_LABEL = f"{trends.PER_PARAGRAPHS:,}"
 NO_PHRASE = "Enter a word or phrase to see how often it appears each year."
 
@@ -144,15 +144,22 @@ def commitment_trend(commitment, **options):
 @require_GET
 @search_view
 def commitment_detail(request, slug):
+    """A commitment's first and latest mention, its mentions per year, and its timeline a page at a time (a
+    commitment named in every statement must not make a page that grows with the archive)."""
     commitment = get_object_or_404(Commitment, slug=slug)
     query = commitment.query()
     trend = commitment_trend(commitment) if query else None
-    hits = list(service.iter_hits(service.SearchRequest(q=query, sort="oldest"), TIMELINE_MAX)) if query else []
+    page = None
+    if query:
+        asked = search_request(request)  # only its page number (and the notes on it) are used
+        page = service.search_page(service.SearchRequest(q=query, sort="oldest", page=asked.page,
+                                                         per_page=TIMELINE_PER_PAGE, notes=asked.notes))
+    hits = page.hits if page else []
     timeline = [{"meeting": items[0], "hits": items}
                 for _, items in ((key, list(group)) for key, group in groupby(hits, key=lambda hit: hit.meeting_url))]
     return render(request, "archive/commitment_detail.html", {
-        "commitment": commitment, "search_query": query, "trend": trend, "timeline": timeline, "count": len(hits),
-        "capped": len(hits) >= TIMELINE_MAX, "per": PER_LABEL,
+        "commitment": commitment, "search_query": query, "trend": trend, "timeline": timeline,
+        "count": page.count if page else 0, "page": page, "per": PER_LABEL,
         "counts": table(trend.lines, trend.years) if trend else None,
     })
 

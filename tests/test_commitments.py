@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import Group, User
 
+from archive import trend_views
 from archive.models import Commitment
 
 from .trend_statements import EDITION_PHRASES, edition_paragraph, trend_statements  # noqa: F401
@@ -65,6 +66,19 @@ def test_the_timeline_lists_every_mention_by_meeting_in_date_order(client, trend
     # Both 2020 paragraphs, the one that says only "AKCF" too, each linked to its anchor.
     assert f'href="{summit_2020}?q=' in html and "#p2" in html and "#p4" in html
     assert html.count('class="hit-number"') == 4
+
+
+def test_the_timeline_comes_a_page_at_a_time_with_the_whole_count(client, trend_statements, monkeypatch):
+    monkeypatch.setattr(trend_views, "TIMELINE_PER_PAGE", 3)
+    first = client.get(FUND_PAGE).content.decode()
+    second = client.get(FUND_PAGE, {"page": 2}).content.decode()
+    assert re.search(r'class="mention-count">4 paragraphs', first) and re.search(r'class="mention-count">4 paragraphs', second)
+    assert first.count('class="hit-number"') == 3 and second.count('class="hit-number"') == 1
+    assert "Paragraphs 1 to 3 of 4" in first and "Paragraphs 4 to 4 of 4" in second
+    assert 'rel="next" href="?page=2"' in first and 'rel="prev" href="?page=1"' in second
+    assert timeline_meetings(second) == ["22nd ASEAN-ROK Summit"]
+    odd = client.get(FUND_PAGE, {"page": "abc"})
+    assert odd.status_code == 200 and odd.content.decode().count('class="hit-number"') == 3
 
 
 def test_the_list_counts_the_mentions(client, trend_statements):

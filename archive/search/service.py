@@ -94,6 +94,10 @@ class SearchPage:
     def start_index(self):
         return (self.number - 1) * self.per_page + 1 if self.count else 0
 
+    @property
+    def end_index(self):
+        return min(self.number * self.per_page, self.count)
+
 
 def read_query(q):
     shown, notes = clean_query(q)
