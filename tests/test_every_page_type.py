@@ -3,6 +3,7 @@ a very long file name and URL: valid HTML, no serious or critical axe-core viola
 360 px phone, screenshots at 1280 and 390 px; then keyboard use, the search page's order on a phone and the
 paragraph numbers that must not break."""
 
+import re
 from urllib.error import HTTPError
 from urllib.parse import urlencode
 from urllib.request import urlopen
@@ -89,7 +90,7 @@ PAGE_TYPES = {
     "search": lambda: query(reverse("archive:search"), q="cooperation"),
     "search-no-results": lambda: query(reverse("archive:search"), q="zzzzqqq"),
     "search-facets-selected": lambda: query(reverse("archive:search"), q="cooperation", series="ASEAN-ROK Summit",
-                                            year="2019"),
+                                            year="2020"),
     "search-help": lambda: reverse("archive:search-help"),
     "export": lambda: reverse("archive:export"),
     "not-found": lambda: "/no-such-page/",
@@ -170,8 +171,7 @@ INTERACTIVE = "a[href], button, input:not([type=hidden]), select, textarea, summ
 
 
 def shown(browser, element):
-    """Whether the browser renders `element` (Selenium's own check counts everything in a closed <details> as
-    hidden, even where the stylesheet shows it)."""
+    """Whether the browser renders `element`, on screen or off it (as the skip link is until focused)."""
     return browser.execute_script("return arguments[0].checkVisibility({contentVisibilityAuto: true})", element)
 
 
@@ -214,6 +214,7 @@ def test_the_folded_facets_open_from_the_keyboard_on_a_phone(browser, site, key)
 
 def test_on_a_phone_results_come_before_the_facets_and_on_a_wide_screen_beside_them(browser, site):
     url = site + PAGE_TYPES["search"]()
+    assert re.search(r"<details class=\"facets\" open[ >]", served_html(url))  # open where no script runs
     with window(browser, SMALL_PHONE):
         browser.get(url)
         results = browser.find_element(By.CLASS_NAME, "results")
@@ -240,3 +241,21 @@ def test_long_names_wrap_and_sub_numbers_stay_whole_on_a_small_phone(browser, si
                 "return parseFloat(getComputedStyle(arguments[0]).lineHeight)", number)
             assert lines == 1 and height < 2 * line_height, f"{number.text} breaks across lines"
         assert {"3(a)", "3(a)(i)"} <= {n.text for n in browser.find_elements(By.CSS_SELECTOR, ".paragraph-number")}
+
+
+@pytest.mark.parametrize("page", ["trends", "commitment"])
+def test_every_chart_has_a_text_alternative_and_its_numbers_in_a_table(browser, site, page):
+    browser.get(site + PAGE_TYPES[page]())
+    charts = browser.find_elements(By.CSS_SELECTOR, "figure.chart img")
+    assert charts
+    for chart in charts:
+        assert len(chart.get_attribute("alt").split()) >= MIN_ALT_WORDS
+    tables = browser.find_elements(By.CSS_SELECTOR, "table.trend-table")
+    assert len(tables) >= len(charts) and all(t.find_element(By.TAG_NAME, "caption").text for t in tables)
+    if page == "trends":
+        overall = charts[0].get_attribute("alt")
+        assert all(phrase in overall for phrase in TRENDS_PHRASES)
+
+
+# A text alternative says what the chart shows, not only that there is one ("Chart").
+MIN_ALT_WORDS = 8
