@@ -2,7 +2,7 @@
 
 from django import forms
 
-from .models import Document
+from .models import Document, MeetingSeries
 from .search.facets import FACETS
 from .search.service import DEFAULT_PER_PAGE, MAX_PER_PAGE, SORTS, SearchRequest
 
@@ -74,6 +74,45 @@ IGNORED = {
 
 def search_request(request) -> SearchRequest:
     return SearchForm(request.GET).search_request()
+
+
+class DocumentListForm(forms.Form):
+    """The filters and order of the list of every statement. Never invalid as a whole: a value that cannot be
+    used is left out of the filtering, and `notes()` says so."""
+
+    SORTS = {"newest": "Newest first", "oldest": "Oldest first", "title": "Title (A–Z)"}
+
+    series = forms.ModelChoiceField(queryset=MeetingSeries.objects.none(), to_field_name="slug", required=False,
+                                    empty_label="Any series")
+    kind = forms.ChoiceField(required=False, label="Type")
+    year = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
+    sort = forms.ChoiceField(required=False, choices=list(SORTS.items()), label="Order")
+
+    def __init__(self, data, **kwargs):
+        super().__init__(data, **kwargs)
+        self.fields["series"].queryset = MeetingSeries.objects.filter(meetings__documents__isnull=False).distinct()
+        self.fields["kind"].choices = [("", "Any type"), *((kind, kind) for kind in Document.objects.kinds())]
+        self.fields["year"].choices = [("", "Any year"), *((str(year), str(year)) for year in Document.objects.years())]
+
+    def filters(self):
+        """{series, kind, year} of the values that can be used."""
+        self.is_valid()
+        return {name: self.cleaned_data.get(name) for name in ("series", "kind", "year")}
+
+    def chosen_sort(self):
+        self.is_valid()
+        return self.cleaned_data.get("sort") or "newest"
+
+    def notes(self):
+        """[(the id Django's widget names as describing the field, the note)] for each value ignored."""
+        self.is_valid()
+        return [(f"{self[name].auto_id}_error",
+                 f"{LIST_IGNORED[name]} {', '.join(f'“{v}”' for v in self.data.getlist(name))} could not be used, "
+                 "so it was ignored.") for name in self.errors]
+
+
+# How a note of the document list names a parameter it could not use.
+LIST_IGNORED = {"series": "The series", "kind": "The type", "year": "The year", "sort": "The order"}
 
 
 class DocumentChoiceField(forms.ModelChoiceField):

@@ -2,7 +2,8 @@ import re
 
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Max, Min, Q
+from django.db.models.functions import Coalesce, ExtractMonth, ExtractYear
 from django.urls import reverse
 from django.utils import timezone
 
@@ -18,6 +19,19 @@ TITLE_ACRONYMS = {"ASEAN", "ROK", "APT", "EAS", "RCEP", "AEM", "AMMTC", "JCC", "
 TITLE_SMALL_WORDS = {"a", "an", "and", "the", "of", "on", "in", "for", "to", "with", "at", "by", "or", "between"}
 
 
+class MeetingSeriesQuerySet(models.QuerySet):
+    def with_edition_counts(self):
+        """Each series with `editions` (meetings the archive holds statements of), `mentioned_only` (meetings known
+        only from mentions) and the first and last year of its editions, in one query."""
+        own = Q(meetings__known_only_from_mentions=False)
+        return self.annotate(
+            editions=Count("meetings", filter=own),
+            mentioned_only=Count("meetings", filter=Q(meetings__known_only_from_mentions=True)),
+            first_date=Min("meetings__start_date", filter=own),
+            last_date=Max("meetings__start_date", filter=own),
+        ).filter(Q(editions__gt=0) | Q(mentioned_only__gt=0))
+
+
 class MeetingSeries(models.Model):
     name = models.CharField(max_length=200, unique=True, help_text="Canonical name, e.g. “ASEAN-ROK Summit”.")
     slug = models.SlugField(max_length=200, unique=True)
@@ -30,12 +44,17 @@ class MeetingSeries(models.Model):
         help_text="Created because a statement mentions one of its meetings; the archive holds none of its statements.",
     )
 
+    objects = MeetingSeriesQuerySet.as_manager()
+
     class Meta:
         ordering = ["name"]
         verbose_name_plural = "meeting series"
 
     def __str__(self):
         return self.name
+
+    def get_absolute_url(self):
+        return reverse("archive:series-detail", args=[self.slug])
 
     def alias_list(self):
         return [line.strip() for line in self.aliases.splitlines() if line.strip()]
@@ -44,6 +63,37 @@ class MeetingSeries(models.Model):
 class MeetingQuerySet(models.QuerySet):
     def dated(self):
         return self.exclude(start_date=None)
+
+    def with_documents(self):
+        """Ready to list: the series and the documents of every meeting read in two more queries, not one per row."""
+        return self.select_related("series").prefetch_related("documents")
+
+    def in_series_order(self):
+        """Editions in the order they were held: by ordinal, then date, those with neither last."""
+        return self.order_by(models.F("ordinal").asc(nulls_last=True), models.F("start_date").asc(nulls_last=True), "pk")
+
+    def per_year(self):
+        """[{year, held, mentioned_only}] oldest first: how many meetings each year had, counting apart those
+        known only from mentions. One row per year, whatever the number of meetings."""
+        return (self.dated().annotate(year=ExtractYear("start_date")).values("year").order_by("year")
+                .annotate(held=Count("pk", filter=Q(known_only_from_mentions=False)),
+                          mentioned_only=Count("pk", filter=Q(known_only_from_mentions=True))))
+
+    def per_month(self, year):
+        """{month: (held, mentioned_only)} for the months of `year` that had meetings."""
+        rows = (self.filter(start_date__year=year).annotate(month=ExtractMonth("start_date")).values("month")
+                .order_by("month")
+                .annotate(held=Count("pk", filter=Q(known_only_from_mentions=False)),
+                          mentioned_only=Count("pk", filter=Q(known_only_from_mentions=True))))
+        return {row["month"]: (row["held"], row["mentioned_only"]) for row in rows}
+
+    def coverage(self):
+        """{meetings, first, last, mentioned_only}: the meetings the archive holds statements of with their first
+        and last dates, and how many more it knows only from mentions."""
+        held = Q(known_only_from_mentions=False)
+        return self.aggregate(meetings=Count("pk", filter=held), first=Min("start_date", filter=held),
+                              last=Max("start_date", filter=held),
+                              mentioned_only=Count("pk", filter=Q(known_only_from_mentions=True)))
 
 
 class Meeting(models.Model):
@@ -113,6 +163,41 @@ class DocumentQuerySet(models.QuerySet):
         """Newest first by the best date known: published, else the day the meeting was held."""
         best_date = Coalesce("published_on", "meeting__start_date")
         return self.select_related("meeting__series").order_by(best_date.desc(nulls_last=True), "-pk")
+
+    def latest_added(self):
+        """The documents most recently imported (or imported again) first."""
+        return self.select_related("meeting__series").order_by("-imported_at", "-pk")
+
+    def oldest_first(self):
+        best_date = Coalesce("published_on", "meeting__start_date")
+        return self.select_related("meeting__series").order_by(best_date.asc(nulls_last=True), "pk")
+
+    def by_title(self):
+        return self.select_related("meeting__series").order_by("title", "pk")
+
+    def with_year(self):
+        """Each document with `best_year`: the year its meeting was held, else the year it was published."""
+        return self.annotate(best_year=ExtractYear(Coalesce("meeting__start_date", "published_on")))
+
+    def years(self):
+        """The years of the documents (see `with_year`), newest first."""
+        return (self.with_year().exclude(best_year=None).order_by("-best_year")
+                .values_list("best_year", flat=True).distinct())
+
+    def kinds(self):
+        """The kinds of document the archive holds, in alphabetical order."""
+        return self.order_by("kind").values_list("kind", flat=True).distinct()
+
+    def filtered(self, series=None, kind=None, year=None):
+        """Documents of one series, of one kind and of meetings held (else published) in one year; None for any."""
+        documents = self
+        if series is not None:
+            documents = documents.filter(meeting__series=series)
+        if kind:
+            documents = documents.filter(kind=kind)
+        if year is not None:
+            documents = documents.with_year().filter(best_year=year)
+        return documents
 
 
 class Document(models.Model):

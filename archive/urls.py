@@ -19,6 +19,16 @@ class IdConverter(YearConverter):
     regex = "[0-9]{1,18}"
 
 
+class MonthConverter:
+    """A month of the year, 1 to 12, written with or without a leading zero."""
+
+    regex = "0?[1-9]|1[0-2]"
+    to_python = int
+
+    def to_url(self, value):
+        return f"{value:02d}"
+
+
 class CitationFormatConverter:
     """The file suffixes a paragraph's citation downloads as."""
 
@@ -32,6 +42,7 @@ class CitationFormatConverter:
 
 
 register_converter(YearConverter, "year")
+register_converter(MonthConverter, "month")
 register_converter(CitationFormatConverter, "citation_format")
 register_converter(IdConverter, "id")
 
@@ -39,6 +50,10 @@ archive_patterns = [
     path("", views.home, name="home"),
     path("meetings/", views.meeting_list, name="meeting-list"),
     path("meetings/<year:year>/", views.meeting_list, name="meeting-year"),
+    path("meetings/<year:year>/<month:month>/", views.meeting_list, name="meeting-month"),
+    path("series/", views.series_list, name="series-list"),
+    path("series/<slug:slug>/", views.series_detail, name="series-detail"),
+    path("documents/", views.document_list, name="document-list"),
     path("meetings/<slug:slug>/", views.meeting_detail, name="meeting-detail"),
     path("documents/<slug:slug>/", views.document_detail, name="document-detail"),
     path("paragraphs/<id:pk>/similar/", views.similar_paragraphs, name="similar-paragraphs"),

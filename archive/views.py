@@ -1,13 +1,16 @@
+import calendar
+import datetime
 from itertools import groupby
 from types import SimpleNamespace
 
+from django.core.paginator import Paginator
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
-from . import compare
+from . import compare, timeline
 from .citations import paragraph_citation
-from .forms import CompareForm, search_request
+from .forms import CompareForm, DocumentListForm, search_request
 from .models import Document, Meeting, MeetingSeries, Paragraph
 from .public_export import PUBLIC_FILES, ZIP_NAME, stream_archive_zip
 from .ratelimits import limited
@@ -16,38 +19,101 @@ from .search.facets import FACETS
 from .search.indexing import search_view
 
 
+# Every list of meetings or documents is cut into pages of this size: no page lists the whole archive.
+MEETINGS_PER_PAGE = 25
+DOCUMENTS_PER_PAGE = 25
+# The home page shows this many of the newest documents and of the meetings known only from mentions.
+LATEST_ADDITIONS = 8
+MENTIONED_ONLY_ON_HOME = 5
+
+
 def group_by_year(meetings):
     return [(year, list(items)) for year, items in groupby(meetings, key=lambda m: m.start_date.year if m.start_date else None)]
 
 
-def meetings_with_counts():
-    return Meeting.objects.select_related("series").prefetch_related("documents")
-
-
 @require_GET
 def home(request):
+    per_year = list(Meeting.objects.per_year())
+    coverage = Meeting.objects.coverage()
     return render(request, "archive/home.html", {
-        "latest_documents": Document.objects.latest_first()[:10],
-        "meetings_by_year": group_by_year(meetings_with_counts()),
-        "series_list": MeetingSeries.objects.filter(meetings__isnull=False).distinct(),
+        "coverage": {**coverage, "statements": Document.objects.count()},
+        "latest_documents": Document.objects.latest_added()[:LATEST_ADDITIONS],
+        "timeline": timeline.meetings_per_year(per_year),
+        "per_year": per_year,
+        "series_list": MeetingSeries.objects.with_edition_counts(),
+        "mentioned_only": Meeting.objects.filter(known_only_from_mentions=True).select_related("series")
+                                 .order_by("-start_date")[:MENTIONED_ONLY_ON_HOME],
+        "mentioned_only_count": coverage["mentioned_only"],
     })
 
 
 @require_GET
-def meeting_list(request, year=None):
-    meetings = meetings_with_counts()
+def meeting_list(request, year=None, month=None):
+    """Meetings, newest first, a page at a time; with the year, the months of that year as a calendar."""
+    meetings = Meeting.objects.with_documents()
     series = None
     if request.GET.get("series"):
         series = get_object_or_404(MeetingSeries, slug=request.GET["series"])
         meetings = meetings.filter(series=series)
+    per_year = meetings.per_year()
+    months = None
     if year is not None:
+        months = month_grid(meetings.per_month(year))
         meetings = meetings.filter(start_date__year=year)
+    if month is not None:
+        meetings = meetings.filter(start_date__month=month)
+    page = Paginator(meetings, MEETINGS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "archive/meeting_list.html", {
-        "meetings_by_year": group_by_year(meetings),
+        "meetings_by_year": group_by_year(page.object_list),
+        "page": page,
+        "previous_url": querystring(request.GET, page=page.number - 1),
+        "next_url": querystring(request.GET, page=page.number + 1),
         "series": series,
         "year": year,
+        "month": datetime.date(year, month, 1) if month else None,
+        "months": months,
         "series_list": MeetingSeries.objects.filter(meetings__isnull=False).distinct(),
-        "years": Meeting.objects.dated().dates("start_date", "year", order="DESC"),
+        "per_year": per_year,
+    })
+
+
+def month_grid(counts):
+    """The twelve months of a year as [{number, name, held, mentioned_only}] for the calendar."""
+    return [{"number": number, "name": calendar.month_name[number],
+             "held": counts.get(number, (0, 0))[0], "mentioned_only": counts.get(number, (0, 0))[1]}
+            for number in range(1, 13)]
+
+
+@require_GET
+def series_list(request):
+    return render(request, "archive/series_list.html", {"series_list": MeetingSeries.objects.with_edition_counts()})
+
+
+@require_GET
+def series_detail(request, slug):
+    series = get_object_or_404(MeetingSeries, slug=slug)
+    meetings = list(series.meetings.with_documents().in_series_order())
+    editions = [m for m in meetings if not m.known_only_from_mentions]
+    return render(request, "archive/series_detail.html", {
+        "series": series,
+        "editions": editions,
+        "years": sorted({m.start_date.year for m in editions if m.start_date}),
+        "mentioned_only": [m for m in meetings if m.known_only_from_mentions],
+        "timeline": timeline.editions(meetings),
+    })
+
+
+@require_GET
+def document_list(request):
+    form = DocumentListForm(request.GET)
+    documents = Document.objects.filtered(**form.filters())
+    documents = {"newest": documents.latest_first, "oldest": documents.oldest_first,
+                 "title": documents.by_title}[form.chosen_sort()]()
+    page = Paginator(documents, DOCUMENTS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "archive/document_list.html", {
+        "form": form, "notes": form.notes(), "page": page,
+        "previous_url": querystring(request.GET, page=page.number - 1),
+        "next_url": querystring(request.GET, page=page.number + 1),
     })
 
 

@@ -10,7 +10,7 @@ from django.contrib.auth.models import Group, User
 
 from archive.models import Commitment
 
-from .trend_statements import EDITION_PHRASES, edition_paragraph, editions, trend_statements  # noqa: F401
+from .trend_statements import EDITION_PHRASES, edition_paragraph, trend_statements  # noqa: F401
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "commitments.json"
 FUND_PAGE = "/commitments/asean-korea-cooperation-fund/"

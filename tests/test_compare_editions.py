@@ -2,23 +2,14 @@
 (tests/data/editions/alignments.json: pairs of printed paragraph numbers, the new and the dropped)."""
 
 import json
-from pathlib import Path
-
-import pytest
 
 from archive.compare import UNCHANGED, compare, passages_of_document
-from archive.models import DocumentSource
 
-from .conftest import SEEDS, run_import
+from .conftest import EDITIONS
 
-EDITIONS = Path(__file__).resolve().parent / "data" / "editions"
 ALIGNMENTS = json.loads((EDITIONS / "alignments.json").read_text())
 # The share of paragraphs whose partner (or absence of one) must agree with the hand-made alignment.
 REQUIRED_AGREEMENT = 0.95
-
-
-def file_name(entry):
-    return Path(entry).name
 
 
 def decisions(pairs, added, dropped):
@@ -30,17 +21,8 @@ def decisions(pairs, added, dropped):
     return fate
 
 
-@pytest.fixture
-def editions(search_index, snapshots):
-    def build():
-        run_import(SEEDS)
-        run_import(EDITIONS)
-        return {source.name: source.document for source in DocumentSource.objects.select_related("document")}
-    return snapshots.restore("editions", build)
-
-
 def ours(editions, entry):
-    old, new = editions[file_name(entry["a"])], editions[file_name(entry["b"])]
+    old, new = editions[entry["a"]], editions[entry["b"]]
     comparison = compare(passages_of_document(old), passages_of_document(new))
     pairs = [(row.old.label, row.new.label, row.status) for row in comparison.rows if row.old and row.new]
     added = [row.new.label for row in comparison.rows if row.old is None]
@@ -62,7 +44,7 @@ def test_the_alignment_of_every_pair_of_editions_agrees_with_the_hand_made_one(e
             if (a, b) in expected_status:
                 statuses += 1
                 statuses_agreed += (status == UNCHANGED) == (expected_status[a, b] == UNCHANGED)
-        report.append(f"{file_name(entry['a'])} → {file_name(entry['b'])}: {same}/{len(expected)}"
+        report.append(f"{entry['a']} → {entry['b']}: {same}/{len(expected)}"
                       + "".join(f"\n   {key}: expected {partner}, found {found.get(key, 'missing')}"
                                 for key, partner in expected.items() if found.get(key, "missing") != partner))
     with capsys.disabled():

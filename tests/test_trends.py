@@ -14,7 +14,7 @@ from archive.models import AliasGroup
 
 from .test_fuzz_parameters import QUERIES, fetch
 from .trend_statements import (  # noqa: F401
-    DIALOGUE, EDITION_PHRASES, PARAGRAPHS, SUMMIT, edition_paragraph, editions, trend_statements)
+    DIALOGUE, EDITION_PHRASES, PARAGRAPHS, SUMMIT, edition_paragraph, trend_statements)
 
 FUND = "ASEAN-Korea Cooperation Fund"
 POLICY = '"New Southern Policy"'

@@ -6,8 +6,8 @@ from selenium.webdriver.common.by import By
 from archive.search.indexing import get_backend
 
 from .browser import check_page, chromium
-from .conftest import SEEDS, run_import
-from .trend_statements import EDITION_PHRASES, EDITIONS, edition_name
+from .conftest import EDITIONS, SEEDS, editions_file_name, run_import
+from .trend_statements import EDITION_PHRASES
 
 pytestmark = pytest.mark.subprocess
 
@@ -30,7 +30,7 @@ def site(live_server, django_db_serialized_rollback):
 def expected_paragraph(use):
     from archive.models import Document
 
-    document = next(d for d in Document.objects.all() if edition_name(d) == use["file"])
+    document = next(d for d in Document.objects.all() if editions_file_name(d) == use["file"])
     return document.paragraphs.get(number=str(use["paragraph"]))
 
 

@@ -10,13 +10,10 @@ as its abbreviation AKCF), "the policy" the New Southern Policy.
 """
 
 import json
-from pathlib import Path
 
 import pytest
 
-from archive.models import Document
-
-from .conftest import SEEDS, add_statement, run_import
+from .conftest import EDITIONS, add_statement
 
 SUMMIT_2019 = """Chairman's Statement of the 20th ASEAN-ROK Summit
 
@@ -85,27 +82,9 @@ def trend_statements(search_index, snapshots):
     return snapshots.restore("trend statements", import_trend_statements)
 
 
-# The shared editions set: ASEAN-ROK Summits 20th-26th and Dialogues 24th-27th with the seeds, and the first
-# and last use of tracked phrases in phrases.json ("paragraph": the printed number, or a press release's position).
-EDITIONS = Path(__file__).resolve().parent / "data" / "editions"
+# The first and last use of tracked phrases in the shared editions set (tests/data/editions/phrases.json;
+# "paragraph": the printed number, or a press release's position).
 EDITION_PHRASES = json.loads((EDITIONS / "phrases.json").read_text(encoding="utf-8"))
-SEED_PREFIX = "seeds/"
-
-
-def edition_name(document):
-    name = document.sources.get().name
-    return SEED_PREFIX + name if (SEEDS / name).exists() else name
-
-
-def import_editions():
-    run_import(SEEDS, EDITIONS)
-    return {edition_name(document): document for document in Document.objects.all()}
-
-
-@pytest.fixture
-def editions(search_index, snapshots):
-    """The seeds and the editions set, imported through the normal save path, by file name."""
-    return snapshots.restore("trends editions", import_editions)
 
 
 def edition_paragraph(editions, use):

@@ -5,36 +5,18 @@ every other country by its common English short name.
 """
 
 import functools
+import json
 import re
 import unicodedata
+from pathlib import Path
 
-# The archive's name for a country (by ISO code) where it differs from pycountry's, and other spellings
-# (adjectives too: "his Cambodian counterpart").
-ARCHIVE_COUNTRY_NAMES = {
-    "BN": ("Brunei Darussalam", ["Brunei Darussalam", "Brunei", "Negara Brunei Darussalam", "Bruneian"]),
-    "KH": ("Cambodia", ["Kingdom of Cambodia", "Cambodia", "Cambodian"]),
-    "ID": ("Indonesia", ["Republic of Indonesia", "Indonesia", "Indonesian"]),
-    "LA": ("Lao PDR", ["Lao People's Democratic Republic", "Lao P.D.R.", "Lao PDR", "Laos", "Laotian"]),
-    "MY": ("Malaysia", ["Malaysia", "Malaysian"]),
-    "MM": ("Myanmar", ["Republic of the Union of Myanmar", "Myanmar"]),
-    "PH": ("Philippines", ["Republic of the Philippines", "Philippines", "Philippine", "Filipino"]),
-    "SG": ("Singapore", ["Republic of Singapore", "Singapore", "Singaporean"]),
-    "TH": ("Thailand", ["Kingdom of Thailand", "Thailand", "Thai"]),
-    "VN": ("Viet Nam", ["Socialist Republic of Viet Nam", "Viet Nam", "Vietnam", "Việt Nam", "Vietnamese"]),
-    "TL": ("Timor-Leste", ["Democratic Republic of Timor-Leste", "Timor-Leste", "East Timor"]),
-    "KR": ("ROK", ["Republic of Korea", "ROK", "South Korea", "Korea", "Korean"]),
-    "KP": ("DPRK", ["Democratic People's Republic of Korea", "DPRK", "North Korea"]),
-    "CN": ("China", ["People's Republic of China", "China"]),
-    "US": ("United States", ["United States of America", "United States", "U.S."]),
-    "RU": ("Russia", ["Russian Federation", "Russia"]),
-}
-# ASEAN members, tried before other countries when a sentence names several.
-ASEAN_CODES = ["BN", "KH", "ID", "LA", "MY", "MM", "PH", "SG", "TH", "VN", "TL"]
-# Where meetings are held that are not cities in the gazetteer (islands, resorts, districts).
-VENUES = {"Bali": "ID", "Nusa Dua": "ID", "Jeju Island": "KR", "Jeju-do": "KR", "Langkawi": "MY", "Boao": "CN", "Sentosa": "SG",
-          "Cha-am": "TH", "Nonthaburi": "TH", "Putrajaya": "MY", "Clark": "PH", "Subic": "PH", "Boracay": "PH"}
-# Venues named after the city they are in.
-VENUE_NAMES = {"Jeju Island": "Jeju", "Jeju-do": "Jeju"}
+# The archive's names and spellings of places: data, edited apart from the code.
+PLACES = json.loads((Path(__file__).with_name("places.json")).read_text(encoding="utf-8"))
+# {ISO code: (the archive's name, [other spellings])} where the archive's name differs from pycountry's.
+ARCHIVE_COUNTRY_NAMES = {code: (entry["name"], entry["spellings"]) for code, entry in PLACES["countries"].items()}
+ASEAN_CODES = PLACES["asean_members"]
+VENUES = {venue: entry["country"] for venue, entry in PLACES["venues"].items()}
+VENUE_NAMES = {venue: entry["city"] for venue, entry in PLACES["venues"].items() if "city" in entry}
 # Cities smaller than this are not considered (the gazetteer's alternative names would match ordinary words).
 MIN_CITY_POPULATION = 15000
 MIN_ALTERNATIVE_NAME_LENGTH = 4
