@@ -186,7 +186,7 @@ def reachable_elements(browser):
     return [element for element in browser.find_elements(By.CSS_SELECTOR, INTERACTIVE) if shown(browser, element)]
 
 
-@pytest.mark.parametrize("page", ["search-facets-selected", "document-highlighted"])
+@pytest.mark.parametrize("page", ["search-facets-selected", "document-highlighted", "home", "trends", "cite"])
 def test_a_keyboard_reaches_everything_from_the_skip_link_on(browser, site, page):
     browser.get(site + PAGE_TYPES[page]())
     reached = tab_through(browser)
