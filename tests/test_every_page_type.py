@@ -110,13 +110,15 @@ def browser():
 
 
 @pytest.fixture
-def site(live_server, django_db_serialized_rollback):
+def site(live_server, django_db_serialized_rollback, browser):
     get_backend().clear()
     run_import(SEEDS, EDITIONS)
     import_statement(LONG_NAMED_STATEMENT.encode(), LONG_FILE_NAME, url=LONG_URL)
     import_statement(CORRECTED_STATEMENT.encode(), LONG_FILE_NAME, url=LONG_URL)
     process_pending()
-    return live_server.url
+    yield live_server.url
+    # No page left loading (a chart, a search) while the test's data is taken away.
+    browser.get("about:blank")
 
 
 def served_html(url):
