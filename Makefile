@@ -6,7 +6,7 @@ PORT ?= 8000
 WORKERS ?= 2
 export ARCHIVE_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run setup ocr-packages test test-packages postgres-packages test-postgres superuser ingest-report
+.PHONY: run demo setup ocr-packages test test-quick test-packages postgres-packages test-postgres superuser ingest-report
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,12 @@ setup: $(VENV)/.runtime ocr-packages
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py import_statements --skip-existing seeds/
 	$(BIN)/python manage.py check_index
+
+# The archive with the test statements of several editions of the Summit and the Dialogue as well (tests/data/editions),
+# so that compare, paragraph history, trends and commitments have editions to work on.
+demo: setup
+	$(BIN)/python manage.py import_statements --skip-existing tests/data/editions/
+	$(MAKE) --no-print-directory run
 
 # A request line of up to 8190 bytes (gunicorn's default is 4094): a long search reaches the archive, which
 # shortens it with a note, instead of a bare "414 Request-URI Too Long" from gunicorn.
@@ -57,6 +63,10 @@ postgres-packages:
 test: $(VENV)/.dev test-packages postgres-packages
 	$(BIN)/pytest
 	$(MAKE) --no-print-directory test-postgres
+
+# The suite on SQLite without the tests that start servers, browsers or manage.py processes.
+test-quick: $(VENV)/.dev
+	$(BIN)/pytest -m "not subprocess"
 
 # The whole suite on a new PostgreSQL cluster, stopped and removed at the end whether the tests pass or fail.
 test-postgres: $(VENV)/.dev test-packages postgres-packages

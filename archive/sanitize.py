@@ -36,7 +36,9 @@ def printable(text: str) -> str:
 
 def marked_html(text: str, spans, start=0, end=None) -> str:
     """The text (or its part start:end, with "…" where it was cut), escaped, with each span (start, end)
-    of it in <mark>; sanitized, so only <mark> can be left."""
+    of it in <mark>. Every character of the text is escaped and the only markup is the <mark> written here,
+    so no tag of the text can survive: passing the result through bleach as well took a fifth of a
+    results page's time and could remove nothing."""
     end = len(text) if end is None else end
     out, position = [], start
     for span_start, span_end in spans:
@@ -47,4 +49,4 @@ def marked_html(text: str, spans, start=0, end=None) -> str:
         out.append(f"<mark>{html.escape(text[span_start:span_end])}</mark>")
         position = span_end
     out.append(html.escape(text[position:end]))
-    return sanitize_html(("… " if start else "") + "".join(out) + (" …" if end < len(text) else ""))
+    return ("… " if start else "") + "".join(out) + (" …" if end < len(text) else "")

@@ -212,12 +212,29 @@ def editions_file_name(document):
     return f"seeds/{name}" if (SEEDS / name).exists() else name
 
 
+def import_editions():
+    run_import(SEEDS, EDITIONS)
+    return {editions_file_name(document): document for document in Document.objects.all()}
+
+
 @pytest.fixture
 def editions(search_index, snapshots):
     """The seeds and the editions set (several editions of the ASEAN-ROK Summit and Dialogue; see
     tests/data/editions/README.md) imported and indexed, as {file name as in alignments.json: document}."""
-    def build():
-        run_import(SEEDS, EDITIONS)
-        return {editions_file_name(document): document for document in Document.objects.all()}
+    return snapshots.restore("editions", import_editions)
 
-    return snapshots.restore("editions", build)
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for every browser test of a worker."""
+    from .browser import chromium
+
+    with chromium() as driver:
+        yield driver
+
+
+@pytest.fixture
+def site(live_server, django_db_serialized_rollback, snapshots):
+    """The seeds and the editions set in a live archive, for the browser: its URL."""
+    snapshots.restore("editions", import_editions)
+    return live_server.url

@@ -6,28 +6,12 @@ from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from archive.search.indexing import get_backend
-
-from .browser import check_page, chromium
-from .conftest import EDITIONS, SEEDS, run_import
+from .browser import check_page
 
 pytestmark = pytest.mark.subprocess
 
 # How long a click may take to bring the next page.
 PAGE_SECONDS = 10
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as driver:
-        yield driver
-
-
-@pytest.fixture
-def site(live_server, django_db_serialized_rollback):
-    get_backend().clear()
-    run_import(SEEDS, EDITIONS)  # several editions of the Summit and the Dialogue
-    return live_server.url
 
 
 def arrive(browser, title):

@@ -4,23 +4,16 @@ import pytest
 from selenium.webdriver.common.by import By
 
 from archive.models import Meeting, Paragraph
-from archive.search.indexing import get_backend
 
-from .browser import check_page, chromium
-from .conftest import SEEDS, run_import
+from .browser import check_page
+from .conftest import seed_documents
 
 pytestmark = pytest.mark.subprocess
 
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as driver:
-        yield driver
-
-
 @pytest.fixture
-def site(live_server, django_db_serialized_rollback):
-    get_backend().clear()
-    run_import(SEEDS)
+def site(live_server, django_db_serialized_rollback, snapshots):
+    """Only the seeds: the counts below are those of the two seed statements."""
+    snapshots.restore("seeds", seed_documents)
     return live_server.url
 
 

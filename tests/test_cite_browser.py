@@ -9,7 +9,7 @@ from selenium.webdriver.common.by import By
 from archive.models import Paragraph
 
 from .browser import check_page
-from .test_browser import browser, site  # noqa: F401 (the same Chromium and live archive of the seeds)
+from .test_browser import site  # noqa: F401 (the live archive of the seeds)
 
 pytestmark = pytest.mark.subprocess
 

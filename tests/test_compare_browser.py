@@ -5,30 +5,14 @@ import pytest
 from selenium.webdriver.common.by import By
 
 from archive.models import Document
-from archive.search.indexing import get_backend
 
-from .browser import check_page, chromium
-from .conftest import SEEDS, run_import
-from .test_compare_editions import ALIGNMENTS, EDITIONS
+from .browser import check_page
+from .test_compare_editions import ALIGNMENTS
 
 # The 23rd Summit against the 22nd, as aligned by hand.
 EDITION_PAIR = next(entry for entry in ALIGNMENTS if entry["b"] == "asean_rok_summit_23_2022.txt")
 
 pytestmark = pytest.mark.subprocess
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as driver:
-        yield driver
-
-
-@pytest.fixture
-def site(live_server, django_db_serialized_rollback):
-    get_backend().clear()
-    run_import(SEEDS)
-    run_import(EDITIONS)
-    return live_server.url
 
 
 def expected_summary(entry):

@@ -3,6 +3,7 @@ a user or an admin can put text, comes out of every page, the JSON, the CSV and 
 inert text."""
 
 import csv
+import html
 import io
 import re
 import xml.etree.ElementTree as ET
@@ -11,10 +12,12 @@ from pathlib import Path
 
 import lxml.html
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from archive.api import spreadsheet_safe
 from archive.models import Document, Meeting, MeetingSeries, Paragraph
-from archive.sanitize import plain_text
+from archive.sanitize import marked_html, plain_text
 
 from .conftest import add_statement
 
@@ -177,3 +180,13 @@ def test_plain_text_never_turns_escaped_text_into_markup(text, stored):
 ])
 def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised(cell, safe):
     assert spreadsheet_safe(cell) == safe
+
+
+@given(st.text(), st.lists(st.integers(0, 60), max_size=8))
+def test_marked_text_has_no_markup_but_its_marks(text, cuts):
+    cuts = sorted(cuts)
+    spans = list(zip(cuts[::2], cuts[1::2]))  # in order, never overlapping
+    marked = marked_html(text, spans)
+    unmarked = re.sub(r"</?mark>", "", marked)
+    assert "<" not in unmarked and ">" not in unmarked
+    assert html.unescape(unmarked) == text

@@ -3,28 +3,13 @@
 import pytest
 from selenium.webdriver.common.by import By
 
-from archive.search.indexing import get_backend
-
-from .browser import check_page, chromium
-from .conftest import EDITIONS, SEEDS, editions_file_name, run_import
+from .browser import check_page
+from .conftest import editions_file_name
 from .trend_statements import EDITION_PHRASES
 
 pytestmark = pytest.mark.subprocess
 
 PLUS = next(p for p in EDITION_PHRASES if p["phrase"] == "New Southern Policy Plus")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as driver:
-        yield driver
-
-
-@pytest.fixture
-def site(live_server, django_db_serialized_rollback):
-    get_backend().clear()
-    run_import(SEEDS, EDITIONS)
-    return live_server.url
 
 
 def expected_paragraph(use):
@@ -83,6 +68,6 @@ def test_home_to_a_commitment_to_a_paragraph(browser, site):
 
     kasi = next(p for p in EDITION_PHRASES if p["phrase"] == "Korea-ASEAN Solidarity Initiative")
     first = expected_paragraph(kasi["first"])
-    browser.find_element(By.CSS_SELECTOR, ".timeline .hit-number").click()
+    browser.find_element(By.CSS_SELECTOR, ".mention-timeline .hit-number").click()
     shows_target(browser, first.anchor)
     check_page(browser, site + "/commitments/", "commitments")

@@ -11,10 +11,10 @@ register = template.Library()
 @register.filter
 def snippet(hit):
     """A hit's excerpt with its matches marked."""
-    return mark_safe(marked_html(hit.text, hit.spans, *hit.excerpt))  # escaped and sanitized: only <mark> is left
+    return mark_safe(marked_html(hit.text, hit.spans, *hit.excerpt))  # every character escaped: only our <mark> is markup
 
 
 @register.filter
 def marked(text, spans):
     """The whole text with the spans marked."""
-    return mark_safe(marked_html(text, spans or []))  # escaped and sanitized: only <mark> is left
+    return mark_safe(marked_html(text, spans or []))  # every character escaped: only our <mark> is markup
