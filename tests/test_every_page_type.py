@@ -14,12 +14,11 @@ from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from archive.models import Commitment, Document
-from archive.search.indexing import get_backend, process_pending
 from archive.ingest.save import import_statement
+from archive.models import Commitment, Document
 
-from .browser import SMALL_PHONE, check_page, chromium, sideways_overflow, window
-from .conftest import EDITIONS, SEEDS, SUMMIT_SEED, run_import
+from .browser import SMALL_PHONE, check_page, sideways_overflow, window
+from .conftest import SUMMIT_SEED, import_editions
 from .valid_html import html_problems
 
 pytestmark = pytest.mark.subprocess
@@ -103,19 +102,17 @@ PAGE_TYPES = {
 }
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as driver:
-        yield driver
+def import_editions_and_long_names():
+    documents = import_editions()
+    import_statement(LONG_NAMED_STATEMENT.encode(), LONG_FILE_NAME, url=LONG_URL)
+    import_statement(CORRECTED_STATEMENT.encode(), LONG_FILE_NAME, url=LONG_URL)
+    return documents
 
 
 @pytest.fixture
-def site(live_server, django_db_serialized_rollback, browser):
-    get_backend().clear()
-    run_import(SEEDS, EDITIONS)
-    import_statement(LONG_NAMED_STATEMENT.encode(), LONG_FILE_NAME, url=LONG_URL)
-    import_statement(CORRECTED_STATEMENT.encode(), LONG_FILE_NAME, url=LONG_URL)
-    process_pending()
+def site(live_server, django_db_serialized_rollback, snapshots, browser):
+    """The seeds, the editions set and the long-named statement in its two versions, in a live archive."""
+    snapshots.restore("editions and long names", import_editions_and_long_names)
     yield live_server.url
     # No page left loading (a chart, a search) while the test's data is taken away.
     browser.get("about:blank")
