@@ -76,8 +76,9 @@ def screenshot(driver, path):
 
 
 def check_page(driver, url, name):
-    """Open `url` and assert what every page owes its readers: no serious or critical axe-core violation, no
-    sideways scrolling on a 360 px phone; screenshots at 1280 and 390 px are kept as `<name>-<width>.png`."""
+    """Open `url` and assert what every page owes its readers: no serious or critical axe-core violation at
+    desktop or phone width, no sideways scrolling on a 360 px phone; screenshots at 1280 and 390 px are kept as
+    `<name>-<width>.png`."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     driver.get(url)
     problems = accessibility_problems(driver)
@@ -88,4 +89,6 @@ def check_page(driver, url, name):
         assert sideways_overflow(driver) <= 0, f"{name} scrolls sideways at {SMALL_PHONE[0]} px"
     with window(driver, PHONE):
         driver.get(url)
+        problems = accessibility_problems(driver)
+        assert not problems, f"{name} at {PHONE[0]} px: {problems}"
         screenshot(driver, SCREENSHOTS / f"{name}-{PHONE[0]}.png")
