@@ -12,6 +12,7 @@ from pathlib import Path
 
 import lxml.html
 import pytest
+from django.conf import settings
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -38,11 +39,19 @@ def test_there_are_over_a_hundred_payloads():
     assert len(PAYLOADS) > 100
 
 
+def is_our_script(element):
+    """One of the site's own static scripts, loaded by URL with nothing inline (the search facets' folding)."""
+    return (set(element.attrib) <= {"src", "defer"} and element.get("src", "").startswith(settings.STATIC_URL)
+            and not (element.text or "").strip() and len(element) == 0)
+
+
 def assert_inert_html(content, where):
     """No element, attribute or URL of the page can run script."""
     root = lxml.html.document_fromstring(content)
     for element in root.iter():
         if not isinstance(element.tag, str):  # comments and processing instructions
+            continue
+        if element.tag == "script" and is_our_script(element):
             continue
         assert element.tag not in ACTIVE_TAGS, f"<{element.tag}> in {where}"
         if element.tag == "svg":
