@@ -256,12 +256,15 @@ def wrk(server, paths, seconds, args):
     result = bench_json(subprocess.run(command, stdout=subprocess.PIPE, text=True, check=True).stdout)
     seconds_run = result["duration_us"] / 1e6
     socket_errors = sum(v for k, v in result["errors"].items() if k != "status")
-    return {"requests": result["requests"], "req_per_s": result["requests"] / seconds_run,
+    # wrk forgets the requests still in flight when the time is up: with none finished, the page is too slow to
+    # measure in this time, which the table says rather than showing 0 ms
+    unfinished = args.connections if result["requests"] == 0 else 0
+    return {"unfinished": unfinished, "requests": result["requests"], "req_per_s": result["requests"] / seconds_run,
             "p50_ms": result["latency_us"]["p50"] / MS, "p90_ms": result["latency_us"]["p90"] / MS,
             "p99_ms": result["latency_us"]["p99"] / MS, "max_ms": result["latency_us"]["max"] / MS,
             "mean_ms": result["latency_us"]["mean"] / MS, "non_2xx": result["non_2xx"],
             "statuses": result["statuses"], "socket_errors": socket_errors,
-            "errors": result["non_2xx"] + socket_errors, "bytes_per_response": result["bytes"] / max(result["requests"], 1)}
+            "errors": result["non_2xx"] + socket_errors + unfinished, "bytes_per_response": result["bytes"] / max(result["requests"], 1)}
 
 
 def measure(server, name, paths, args):
@@ -270,7 +273,7 @@ def measure(server, name, paths, args):
     load = os.getloadavg()
     figures = wrk(server, paths, args.seconds, args)
     rss = server.worker_rss_mb()
-    return {"page": name, "paths": paths, **figures, "loadavg_before": load,
+    return {"page": name, "paths": paths, "seconds": args.seconds, **figures, "loadavg_before": load,
             "worker_rss_mb_after": max(rss.values(), default=None)}
 
 
@@ -362,15 +365,17 @@ def targets(result, smaller=None):
 
 def line(row):
     size = f"{row['size_bytes'] / 1024:8.1f} KB" if "size_bytes" in row else " " * 11
+    first = f"{row['first_ms']:8.0f}" if "first_ms" in row else " " * 8
+    note = f"  none of {row['unfinished']} requests answered in {row['seconds']} s" if row["unfinished"] else ""
     return (f"{row['page']:16} {row['req_per_s']:9.1f} {row['p50_ms']:9.1f} {row['p99_ms']:9.1f} "
-            f"{row['errors']:7d} {size} {row['worker_rss_mb_after'] or 0:8.0f}")
+            f"{row['errors']:7d} {size} {first} {row['worker_rss_mb_after'] or 0:8.0f}{note}")
 
 
 def table(result):
     header = (f"{result['corpus']['paragraphs']:,} paragraphs, {result['workers']} workers, load "
               f"{' '.join(f'{x:.2f}' for x in result['loadavg_before'])} before, "
               f"{' '.join(f'{x:.2f}' for x in result['loadavg_after'])} after\n"
-              f"{'page':16} {'req/s':>9} {'p50 ms':>9} {'p99 ms':>9} {'errors':>7} {'size':>11} {'RSS MB':>8}")
+              f"{'page':16} {'req/s':>9} {'p50 ms':>9} {'p99 ms':>9} {'errors':>7} {'size':>11} {'1st ms':>8} {'RSS MB':>8}")
     rows = [line(row) for row in result["pages"]]
     skipped = [f"{name}: skipped, {why}" for name, why in result["skipped"].items()]
     rss = (f"worker RSS before {', '.join(f'{x:.0f}' for x in result['worker_rss_mb_before'])} MB, "
