@@ -33,7 +33,10 @@ READY_TIMEOUT_SECONDS = 120   # a worker's first request opens the index; a 200k
 PREFLIGHT_TIMEOUT_SECONDS = 120
 WRK_TIMEOUT_SECONDS = 10      # a request slower than this counts as a timeout error
 STOP_TIMEOUT_SECONDS = 15
+IDLE_TIMEOUT_SECONDS = 120    # the longest wait for the workers to finish a slow page's queued requests
+IDLE_SAMPLE_SECONDS = 0.3
 CORPUS_MARKER = "bench-corpus.json"  # written once a data folder's corpus and index are complete
+BUILDING_MARKER = "bench-corpus.building"  # there while this tool builds a folder: one left behind may be deleted
 
 # The words searched for: "cooperation" is in about a third of the synthetic paragraphs (see corpus.py).
 FREQUENT_WORD = "cooperation"
@@ -89,6 +92,7 @@ def prepare(data_dir, n):
         marker.write_text(json.dumps({"paragraphs": n, "documents": documents, "meetings": len(built.meetings),
                                       "seed": corpus.SEED, "index": index,
                                       "build_seconds": time.perf_counter() - started}))
+        (data_dir / BUILDING_MARKER).unlink(missing_ok=True)
     call_command("check_index", verbosity=0)  # as `make run` does before serving
     print("BENCH_JSON " + json.dumps({"corpus": json.loads(marker.read_text()), "pages": choose_pages()}))
 
@@ -144,12 +148,16 @@ def choose_pages():
 
 def prepared(data_dir, n):
     """Run the child that builds or reuses `data_dir`; a folder it did not finish building is started afresh."""
+    building = data_dir / BUILDING_MARKER
     if data_dir.exists() and not (data_dir / CORPUS_MARKER).exists():
-        if any(data_dir.iterdir()) and not (data_dir / "archive.sqlite3").exists():
+        if building.exists():
+            print(f"[{n:,}] {data_dir} was left half-built; building it again", flush=True)
+            shutil.rmtree(data_dir)
+        elif any(data_dir.iterdir()):  # never delete a folder this tool did not create, such as a real archive's
             sys.exit(f"{data_dir} holds files that are not a benchmark corpus: choose another --data folder")
-        print(f"[{n:,}] {data_dir} was left half-built; building it again", flush=True)
-        shutil.rmtree(data_dir)
-    data_dir.mkdir(parents=True, exist_ok=True)
+    if not (data_dir / CORPUS_MARKER).exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        building.touch()
     print(f"[{n:,}] corpus and index in {data_dir}"
           + (" (reused)" if (data_dir / CORPUS_MARKER).exists() else " (building)"), flush=True)
     output = subprocess.run([sys.executable, __file__, "--prepare", str(data_dir), "--scale", str(n)],
@@ -239,6 +247,28 @@ class Server:
                 pass
         return rss
 
+    def worker_cpu_ticks(self):
+        ticks = 0
+        for pid in self.worker_pids():
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            ticks += int(fields[11]) + int(fields[12])  # utime and stime
+        return ticks
+
+    def wait_idle(self):
+        """Until the workers use no CPU: wrk leaves when its time is up, but a sync worker still answers every
+        request queued before (a slow page's backlog), which would otherwise slow the next measurement."""
+        deadline = time.monotonic() + IDLE_TIMEOUT_SECONDS
+        before = self.worker_cpu_ticks()
+        while time.monotonic() < deadline:
+            time.sleep(IDLE_SAMPLE_SECONDS)
+            now = self.worker_cpu_ticks()
+            if now == before:
+                return
+            before = now
+
     def stop(self):
         self.process.send_signal(signal.SIGTERM)
         try:
@@ -268,8 +298,10 @@ def wrk(server, paths, seconds, args):
 
 
 def measure(server, name, paths, args):
+    server.wait_idle()
     if args.warmup:
         wrk(server, paths, args.warmup, args)
+        server.wait_idle()
     load = os.getloadavg()
     figures = wrk(server, paths, args.seconds, args)
     rss = server.worker_rss_mb()

@@ -6,7 +6,7 @@ against a corpus kept by bench/http_bench.py.
 For each page: the time per request, the SQL queries it sends, and its own time (cProfile's tottime) split into
 template rendering, database, the search engine (our engine and Whoosh), the rest of search (service, haystack)
 and everything else (views, middleware, Django's request handling). A built-in function (a regular expression,
-sqlite3's execute) counts for the part that calls it most. Then the functions with the most time. Writes
+sqlite3's execute) and the standard library (heapq, copy, re) count for the part that calls them most. Then the functions with the most time. Writes
 results/http-profile.txt.
 """
 
@@ -20,6 +20,7 @@ from pathlib import Path
 from time import perf_counter
 
 BENCH = Path(__file__).resolve().parent
+PROJECT = BENCH.parent / "archive"
 sys.path.insert(0, str(BENCH))
 
 DEFAULT_PAGES = "search,search-filtered,search-page-2,api-json,trends,compare,document,home,cite"
@@ -31,18 +32,21 @@ PARTS = [
     ("templates", ("django/template/", "archive/templatetags/", "markupsafe", "django/utils/html.py",
                    "django/utils/safestring.py", "django/forms/boundfield.py", "django/forms/widgets.py",
                    "django/forms/renderers.py")),
-    ("database", ("django/db/", "sqlite3")),
+    ("sanitizing (bleach)", ("/bleach/", "archive/sanitize.py")),
+    ("citations (citeproc, rispy)", ("/citeproc/", "/rispy/", "/lxml/")),
+    ("database (SQL and the ORM)", ("django/db/", "sqlite3")),
     ("search engine", ("archive/search/engine/", "/whoosh/")),
     ("search service", ("archive/search/", "/haystack/")),
 ]
 OTHER = "other (views, middleware, Django)"
+STDLIB = os.path.dirname(os.__file__) + "/"
 
 
 def part_of(function, stats, seen=()):
     filename, _, name = function
-    if filename == "~":  # a built-in: the part of its heaviest caller
-        if "sqlite3" in name:
-            return "database"
+    if "sqlite3" in name or "sqlite3" in filename:
+        return "database (SQL and the ORM)"
+    if filename == "~" or (filename.startswith(STDLIB) and "site-packages" not in filename):  # a built-in or the standard library: the part of its heaviest caller
         callers = stats.stats[function][4]
         heaviest = max(callers, key=lambda caller: callers[caller][3], default=None)
         if heaviest is None or heaviest in seen:
@@ -82,11 +86,14 @@ def profile_page(client, name, path, requests):
              f"   {elapsed / requests * MS:.0f} ms a request profiled, {len(queries) / requests:.0f} SQL queries a request"]
     for part, seconds in sorted(parts.items(), key=lambda item: -item[1]):
         lines.append(f"   {part:36} {seconds / total:6.1%}  {seconds / requests * MS:7.1f} ms")
-    buffer = io.StringIO()
-    stats.stream = buffer
-    stats.sort_stats("tottime").print_stats(TOP_FUNCTIONS)
-    body = buffer.getvalue()
-    top = body[body.find("   ncalls"):] if "   ncalls" in body else body
+    top = ""
+    # by own time, everything; by cumulative time, the project's own functions (the middleware chain would fill it)
+    for order, restriction in (("tottime", ""), ("cumulative", str(PROJECT) + "/(?!middleware)")):
+        buffer = io.StringIO()
+        stats.stream = buffer
+        stats.sort_stats(order).print_stats(restriction, TOP_FUNCTIONS)
+        body = buffer.getvalue().strip()
+        top += f"   sorted by {order}:\n" + (body[body.find("ncalls") - 3:] if "ncalls" in body else body) + "\n\n"
     return "\n".join(lines) + "\n\n" + top, {"ms": elapsed / requests * MS, "queries": len(queries) / requests,
                                               "parts": {part: seconds / total for part, seconds in parts.items()}}
 

@@ -72,3 +72,16 @@ def test_a_second_run_reuses_the_corpus_it_built(bench_run):
     assert "(reused)" in completed.stdout
     (result,) = json.loads((folder / "again" / "http.json").read_text())["results"]
     assert [row["page"] for row in result["pages"]] == ["trivial", "document"]
+
+
+def test_a_folder_it_did_not_build_is_refused_and_left_as_it_was(tmp_path):
+    archive_data = tmp_path / "var"
+    archive_data.mkdir()
+    (archive_data / "archive.sqlite3").write_bytes(b"a real archive")
+    completed = subprocess.run(
+        [sys.executable, "bench/http_bench.py", "--scales", str(TINY_CORPUS), "--data", str(archive_data),
+         "--results", str(tmp_path / "results"), "--seconds", "1"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=RUN_TIMEOUT_SECONDS)
+    assert completed.returncode != 0
+    assert "not a benchmark corpus" in completed.stdout
+    assert (archive_data / "archive.sqlite3").read_bytes() == b"a real archive"
