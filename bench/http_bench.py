@@ -313,6 +313,9 @@ def run_scale(n, data_dir, args):
     facts = prepared(data_dir, n)
     paths = facts["pages"]["paths"]
     wanted = args.pages.split(",") if args.pages else [*paths, "mix"]
+    unknown = set(wanted) - paths.keys() - {"mix"}
+    if unknown:
+        sys.exit(f"no page named {', '.join(sorted(unknown))}: the pages are {', '.join(paths)} and mix")
     server = Server(data_dir, args.workers)
     result = {"scale": n, "data_dir": str(data_dir), "corpus": facts["corpus"], "hits": facts["pages"]["hits"],
               "workers": args.workers, "connections": args.connections, "pages": [], "skipped": {}, "loadavg_before": os.getloadavg()}
@@ -322,6 +325,7 @@ def run_scale(n, data_dir, args):
         result["worker_rss_mb_before"] = list(rss.values())
         measured = []
         for name in [name for name in wanted if name != "mix"]:
+            server.wait_idle()
             started = time.perf_counter()
             status, body, content_type = server.get(paths[name], timeout=PREFLIGHT_TIMEOUT_SECONDS)
             first_ms = (time.perf_counter() - started) * MS
