@@ -60,7 +60,7 @@ postgres-packages:
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
 
 # The whole suite on SQLite, then again on PostgreSQL.
-test: $(VENV)/.dev test-packages postgres-packages
+test: $(VENV)/.dev test-packages postgres-packages bench-packages
 	$(BIN)/pytest
 	$(MAKE) --no-print-directory test-postgres
 
@@ -88,3 +88,17 @@ bench: $(VENV)/.dev
 # Several app servers on one PostgreSQL: searches per second with 1, 2 and 3 nodes, save-to-visible delay.
 bench-nodes: $(VENV)/.dev postgres-packages
 	$(BIN)/python bench/nodes.py
+
+# Debian's wrk, the HTTP load generator of `make bench-http` (and of its smoke test). Installed only when missing.
+.PHONY: bench-packages bench-http
+bench-packages:
+	@command -v wrk >/dev/null || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+
+# Every page over HTTP: gunicorn as `make run` starts it, driven by wrk on loopback (see bench/README.md).
+# The corpus of each scale is built once in var/bench-http/<N>/ and reused; HTTP_SCALES=50000,200000 adds 200k.
+HTTP_SCALES ?= 50000
+HTTP_SECONDS ?= 10
+HTTP_CONNECTIONS ?= 8
+bench-http: $(VENV)/.dev bench-packages
+	$(BIN)/python bench/http_bench.py --scales $(HTTP_SCALES) --seconds $(HTTP_SECONDS) --connections $(HTTP_CONNECTIONS)
