@@ -136,6 +136,8 @@ def test_the_compare_page_shows_the_summary_and_the_marked_words(editions, clien
     assert re.search(r"<del><span class=\"visually-hidden\">\[deleted: </span>by videoconference", page)
     assert re.search(r"<ins><span class=\"visually-hidden\">\[inserted: </span>in Phnom Penh", page)
     assert page.count("<details>") == 2  # the unchanged paragraphs, folded
+    # Not the lists of every statement again (most of the page at 50,000 paragraphs), a link to them.
+    assert "<select" not in page and '<a href="/compare/">Compare other texts</a>' in page
 
 
 def test_the_compare_page_escapes_what_the_statements_say(seeds, client):
