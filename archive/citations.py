@@ -26,6 +26,7 @@ APA_STYLE = "apa"
 # CSL's type for a statement or press release, and RIS's closest type ("generic" would lose the meaning).
 CSL_TYPE = "document"
 RIS_TYPE = "GOVDOC"
+RENDERED_CACHE_SIZE = 2048  # citations kept rendered per process (a few KB each)
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 
 
@@ -79,6 +80,14 @@ def csl_style(name):
 
 def render_style(item, label, style_name):
     """(reference list entry, in-text citation or note naming the paragraph) in one CSL style."""
+    return rendered(json.dumps(item, sort_keys=True), label, style_name)
+
+
+@lru_cache(maxsize=RENDERED_CACHE_SIZE)
+def rendered(item_json, label, style_name):
+    """citeproc-py takes tens of milliseconds per citation: each is rendered once per process. The key is the
+    whole CSL item, so a changed paragraph, statement or meeting is rendered afresh."""
+    item = json.loads(item_json)
     source_item = {key: value for key, value in item.items() if key != "section"}  # citeproc-py has no "section"
     with warnings.catch_warnings():  # citeproc-py warns about CSL variables it does not render
         warnings.simplefilter("ignore")
