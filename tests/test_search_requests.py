@@ -163,3 +163,14 @@ def test_the_facets_are_those_of_the_registry(client, three_statements):
     page = client.get("/search/", {"q": "ASEAN"}).content.decode()
     assert [label for label in re.findall(r"<h2>([^<]+)</h2>", page) if label in {f.label for f in FACETS}] == \
         [facet.label for facet in FACETS]
+
+
+@pytest.mark.parametrize("sort", ["relevance", "oldest", "newest"])
+def test_every_hit_read_in_growing_chunks_comes_once_in_the_pages_order(three_statements, monkeypatch, sort):
+    monkeypatch.setattr(service, "CHUNK", 2)  # reads of 2, 4, 8, … hits over the three statements' paragraphs
+    asked = SearchRequest(q="ASEAN OR Korea", sort=sort)
+    page = service.search_page(asked.replace(per_page=service.MAX_PER_PAGE))
+    assert page.count > 14
+    read = [hit.pk for hit in service.iter_hits(asked, service.MAX_PER_PAGE)]
+    assert read == [hit.pk for hit in page.hits]
+    assert [hit.pk for hit in service.iter_hits(asked, 7)] == read[:7]

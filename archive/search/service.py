@@ -24,7 +24,7 @@ DEFAULT_PER_PAGE = 20
 # Orders a request may ask for, and the index field each sorts by (None: by relevance).
 ORDERS = {"relevance": None, "newest": "-date", "oldest": "date", "added": "-added"}
 SORTS = ["relevance", "newest", "oldest"]  # the orders offered on the page; "added" is the feeds'
-CHUNK = 500  # hits read at a time by `iter_hits`
+CHUNK = 500  # hits of the first read of `iter_hits`; each next read is twice the last
 MAX_PER_STATEMENT = 5000  # more paragraphs than any statement has
 
 
@@ -173,18 +173,22 @@ def search_page(request: SearchRequest) -> SearchPage:
 
 
 def iter_hits(request: SearchRequest, limit):
-    """Every hit of a request, in its order, up to `limit` (paging ignored)."""
+    """Every hit of a request, in its order, up to `limit` (paging ignored). Read in chunks that double in
+    size: each read ranks every match again, so 5,000 hits cost 4 reads instead of 10, while memory holds one
+    chunk at a time."""
     reading = read_query(request.q)
     if nothing_asked(request, reading):
         return
-    sqs, hits = first_hits(request, reading, 0, min(CHUNK, limit))
+    size = min(CHUNK, limit)
+    sqs, hits = first_hits(request, reading, 0, size)
     start = 0
     while hits:
         yield from hits
         start += len(hits)
-        if len(hits) < CHUNK or start >= limit:
+        if len(hits) < size or start >= limit:
             return
-        hits = list(sqs[start:min(start + CHUNK, limit)])
+        size = min(size * 2, limit - start)
+        hits = list(sqs[start:start + size])
 
 
 def counts(request: SearchRequest, names=("year", "series")):
