@@ -187,6 +187,8 @@ HAYSTACK_CONNECTIONS = {
         "PAIRED_WITH_ANY_WORD": BASE_DIR / "archive" / "search" / "words" / "paired_with_any.txt",
         # Index errors must surface: every write goes through archive.search.indexing.
         "SILENTLY_FAIL": False,
+        # The most each worker process keeps of what it read from the index (term bitmaps, postings, lengths).
+        "CACHE_MB": float(os.getenv("ARCHIVE_SEARCH_CACHE_MB", 256)),
     },
 }
 # The queue in archive.search.indexing replaces haystack's realtime signal processor.

@@ -43,12 +43,13 @@ from whoosh.fields import ID as WHOOSH_ID, KEYWORD, STORED, TEXT, Schema
 from . import highlight as highlighting
 from . import spelling
 from .analysis import PAIR_MARK, PairTerms, exact_analyzer, read_words, stem_word, stemmed_analyzer, text_analyzer
-from .bitmaps import Bitmaps, BitmapSet, SegmentCache, TimeBudget, docnums_of
+from .bitmaps import CACHE_BYTES, Bitmaps, BitmapSet, SegmentCache, TimeBudget, docnums_of
 from .fields import DateKeyField, KeyField
 from .language import EXACT_FIELD, Language
 from .storage import IndexStorage, schema_version
 
 DOCSET_CACHE_SIZE = 256
+MEGABYTE = 1024 * 1024
 # Year, month, day, hour, minute, second, microsecond of a date key (YYYYMMDD or YYYYMMDDHHMMSSffffff).
 DATE_KEY_PARTS = [(0, 4), (4, 6), (6, 8), (8, 10), (10, 12), (12, 14), (14, 20)]
 
@@ -118,7 +119,7 @@ def on_one_searcher(method):
 
 class WhooshBackend(IndexStorage, WhooshSearchBackend):
     """Connection options besides haystack's: COMMON_WORDS and PAIRED_WITH_ANY_WORD, word-list files
-    (engine.analysis.PairTerms)."""
+    (engine.analysis.PairTerms); CACHE_MB, the most one process keeps of what it read from the index."""
 
     def __init__(self, connection_alias, **connection_options):
         super().__init__(connection_alias, **connection_options)
@@ -130,7 +131,8 @@ class WhooshBackend(IndexStorage, WhooshSearchBackend):
         self._value_sets = {}
         self._bitmaps = None
         self._date_order = {}
-        self._segment_cache = SegmentCache()
+        self._cache_bytes = int(connection_options.get("CACHE_MB", CACHE_BYTES // MEGABYTE) * MEGABYTE)
+        self._segment_cache = SegmentCache(self._cache_bytes)
         self._pins = 0
 
     # Schema and parser
@@ -246,7 +248,7 @@ class WhooshBackend(IndexStorage, WhooshSearchBackend):
             self._searcher.close()
         self._searcher, self._searcher_signature = None, None
         self._reset_caches()
-        self._segment_cache = SegmentCache()
+        self._segment_cache = SegmentCache(self._cache_bytes)
 
     def _reset_caches(self):
         self._docsets.clear()

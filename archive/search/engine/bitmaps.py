@@ -97,8 +97,11 @@ class BitmapSet(DocIdSet):
 
 
 class SegmentCache:
-    """Per-segment data read from the index (raw term bitmaps without deletions applied, postings,
-    field lengths), kept across searchers; the least recently used go first when it is full."""
+    """Per-segment data read from the index (term bitmaps, postings, field lengths), kept across the searchers
+    of one index; the least recently used go first when it is full. Whoosh leaves out of a segment's postings
+    the documents deleted when they are read, and deletions only grow within an index, so an entry may hold
+    documents deleted since (the live bitmap removes them) but never lacks one that is live; a searcher on other
+    files starts a new cache (the backend's `_close_searcher`)."""
 
     def __init__(self, max_bytes=CACHE_BYTES):
         self.entries = OrderedDict()
