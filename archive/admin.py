@@ -22,7 +22,7 @@ from .ingest.structure import ParsedParagraph
 from .models import AliasGroup, Document, DocumentSource, Meeting, MeetingSeries, Paragraph, Topic
 from .models import Commitment
 from .sanitize import plain_text
-from .search.indexing import one_entry_per_document
+from .search.indexing import one_entry_per_document, queued_for_background
 
 STORED_ORIGINAL = re.compile(r"^originals/[0-9a-f]{2}/[0-9a-f]{64}(\.\w{1,9})?$")
 # How a field's provenance (Document.extraction) reads to an admin, where the bare value would not do.
@@ -67,17 +67,11 @@ class IndexedAdmin(admin.ModelAdmin):
         with transaction.atomic(), one_entry_per_document():
             return super().changelist_view(request, *args, **kwargs)
 
-
-class ReindexedInBackground(IndexedAdmin):
-    """Saving one of these can change the indexed fields of many statements: they are re-indexed in the
-    background, and the admin says so."""
-
-    def statements_touched(self, obj):
-        raise NotImplementedError
-
     def save_model(self, request, obj, form, change):
+        """A save that touches many statements (a series renamed, a topic edited) has them re-indexed in the
+        background: say so."""
         super().save_model(request, obj, form, change)
-        count = self.statements_touched(obj)
+        count = queued_for_background()
         if count:
             self.message_user(request, f"Re-indexing {count} statement{'s' if count != 1 else ''} in the background; "
                                        "their search results follow within moments (`manage.py check_index` "
@@ -85,13 +79,10 @@ class ReindexedInBackground(IndexedAdmin):
 
 
 @admin.register(MeetingSeries)
-class MeetingSeriesAdmin(ReindexedInBackground):
+class MeetingSeriesAdmin(IndexedAdmin):
     list_display = ["name", "slug"]
     search_fields = ["name", "aliases"]
     prepopulated_fields = {"slug": ["name"]}
-
-    def statements_touched(self, series):
-        return Document.objects.filter(meeting__series=series).count()
 
 
 class DocumentInline(admin.TabularInline):
@@ -695,12 +686,9 @@ class AliasGroupAdmin(IndexedAdmin):
 
 
 @admin.register(Topic)
-class TopicAdmin(ReindexedInBackground):
+class TopicAdmin(IndexedAdmin):
     list_display = ["name"]
     search_fields = ["name", "keywords"]
-
-    def statements_touched(self, topic):
-        return Document.objects.count()
 
 
 @admin.register(Commitment)

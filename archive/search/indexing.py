@@ -104,6 +104,13 @@ class one_entry_per_document(ContextDecorator):
         return False
 
 
+def queued_for_background():
+    """How many statements the current `one_entry_per_document` will re-index in the background (0 outside one,
+    or when it re-indexes them at once)."""
+    documents = getattr(_batch, "documents", None)
+    return len(documents) if documents is not None and _batch.background else 0
+
+
 def enqueue_documents(document_ids, background=False):
     """Append these documents to the change log, in the current transaction. Once it commits, this node
     applies them: at once, or in a background thread when `background` (a change that touches many
