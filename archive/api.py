@@ -6,6 +6,7 @@ from django.http import HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
 
 from .forms import search_request
+from .pages import conditional_page
 from .ratelimits import limited
 from .sanitize import marked_html
 from .search import service
@@ -43,6 +44,7 @@ def hit_row(request, hit):
 
 @limited("ARCHIVE_RATELIMIT_SEARCH")
 @require_GET
+@conditional_page
 @search_view
 def search_json(request):
     page = service.search_page(search_request(request))
@@ -72,6 +74,7 @@ def search_json(request):
 @limited("ARCHIVE_RATELIMIT_SEARCH")
 @limited("ARCHIVE_RATELIMIT_EXPORT")
 @require_GET
+@conditional_page
 @search_view
 def search_csv(request):
     """Every hit of a search, up to CSV_MAX_ROWS, in the order asked for. UTF-8 with a byte order mark."""

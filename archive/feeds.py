@@ -12,6 +12,7 @@ from django.utils.decorators import method_decorator
 from django.utils.feedgenerator import Atom1Feed
 
 from .forms import search_request
+from .pages import archive_page
 from .search import service
 from .search.indexing import search_view
 from .search.service import SearchRequest
@@ -36,6 +37,7 @@ class Subscription(NamedTuple):
     asked: SearchRequest
 
 
+@method_decorator(archive_page, name="__call__")
 @method_decorator(search_view, name="__call__")
 class SearchFeed(Feed):
     feed_type = PlainTextAtom1Feed

@@ -384,6 +384,18 @@ class IndexLog(models.Model):
         return f"index log, pruned through {self.pruned_through}"
 
 
+class ArchiveRevision(models.Model):
+    """The archive's revision: one row whose token is drawn afresh, in the same transaction, by every change to
+    what the public pages show. Pages rendered under one token are kept and answered again until it changes
+    (archive/pages.py). A token is random rather than counted so that one a rolled-back change drew never
+    comes back for other content."""
+
+    token = models.CharField(max_length=32, default="")
+
+    def __str__(self):
+        return f"archive revision {self.token}"
+
+
 class IndexNode(models.Model):
     """An app server's search index (ARCHIVE_NODE_NAME), as it last reported."""
 

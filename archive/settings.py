@@ -143,6 +143,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # for memcached or Redis) is not in INSTALLED_APPS.
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": DATA_DIR / "cache"},
+    # Rendered pages, per process, under the archive's revision (archive/pages.py); see the README on sizing.
+    "pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "archive-pages",
+              "TIMEOUT": None, "OPTIONS": {"MAX_ENTRIES": int(os.getenv("ARCHIVE_PAGE_CACHE_ENTRIES", "300"))}},
 }
 
 # Requests per client address: every form of search (page, JSON, CSV, Atom feed) counts against one

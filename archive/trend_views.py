@@ -15,6 +15,7 @@ from . import trends
 from .api import hit_row, spreadsheet_safe
 from .forms import search_request
 from .models import Commitment
+from .pages import archive_page
 from .ratelimits import limited
 from .search import service
 from .search.indexing import search_view
@@ -41,6 +42,7 @@ def asked_trend(request, **options):
 
 @limited("ARCHIVE_RATELIMIT_SEARCH")
 @require_GET
+@archive_page
 @search_view
 def trend_page(request):
     asked, trend, notes = asked_trend(request)
@@ -71,6 +73,7 @@ chart_styles = csp_update({"style-src": [UNSAFE_INLINE]})
 @limited("ARCHIVE_RATELIMIT_SEARCH")
 @require_GET
 @chart_styles
+@archive_page
 @search_view
 def trend_chart(request, by_series=False):
     asked, trend, _ = asked_trend(request, by_series=by_series, uses=False)
@@ -82,6 +85,7 @@ def trend_chart(request, by_series=False):
 
 @limited("ARCHIVE_RATELIMIT_SEARCH")
 @require_GET
+@archive_page
 @search_view
 def trend_json(request):
     asked, trend, notes = asked_trend(request)
@@ -111,6 +115,7 @@ def trend_json(request):
 
 @limited("ARCHIVE_RATELIMIT_SEARCH")
 @require_GET
+@archive_page
 @search_view
 def trend_csv(request):
     """A row per phrase, series (empty: all together) and year. UTF-8 with a byte order mark."""
@@ -128,6 +133,7 @@ def trend_csv(request):
 
 
 @require_GET
+@archive_page
 @search_view
 def commitment_list(request):
     commitments = list(Commitment.objects.all())
@@ -142,6 +148,7 @@ def commitment_trend(commitment, **options):
 
 
 @require_GET
+@archive_page
 @search_view
 def commitment_detail(request, slug):
     """A commitment's first and latest mention, its mentions per year, and its timeline a page at a time (a
@@ -166,6 +173,7 @@ def commitment_detail(request, slug):
 
 @require_GET
 @chart_styles
+@archive_page
 @search_view
 def commitment_chart(request, slug):
     commitment = get_object_or_404(Commitment, slug=slug)

@@ -12,6 +12,7 @@ from . import compare, timeline
 from .citations import paragraph_citation
 from .forms import CompareForm, DocumentListForm, search_request
 from .models import Document, Meeting, MeetingSeries, Paragraph
+from .pages import archive_page, conditional_page
 from .public_export import PUBLIC_FILES, ZIP_NAME, stream_archive_zip
 from .ratelimits import limited
 from .search import service
@@ -32,6 +33,7 @@ def group_by_year(meetings):
 
 
 @require_GET
+@archive_page
 def home(request):
     per_year = list(Meeting.objects.per_year())
     coverage = Meeting.objects.coverage()
@@ -48,6 +50,7 @@ def home(request):
 
 
 @require_GET
+@archive_page
 def meeting_list(request, year=None, month=None):
     """Meetings, newest first, a page at a time; with the year, the months of that year as a calendar."""
     meetings = Meeting.objects.with_documents()
@@ -85,11 +88,13 @@ def month_grid(counts):
 
 
 @require_GET
+@archive_page
 def series_list(request):
     return render(request, "archive/series_list.html", {"series_list": MeetingSeries.objects.with_edition_counts()})
 
 
 @require_GET
+@archive_page
 def series_detail(request, slug):
     series = get_object_or_404(MeetingSeries, slug=slug)
     meetings = list(series.meetings.with_documents().in_series_order())
@@ -104,6 +109,7 @@ def series_detail(request, slug):
 
 
 @require_GET
+@archive_page
 def document_list(request):
     form = DocumentListForm(request.GET)
     documents = Document.objects.filtered(**form.filters())
@@ -118,6 +124,7 @@ def document_list(request):
 
 
 @require_GET
+@archive_page
 def meeting_detail(request, slug):
     meeting = get_object_or_404(Meeting.objects.select_related("series"), slug=slug)
     mentioned_in = (Paragraph.objects.filter(mentions=meeting).select_related("document__meeting")
@@ -134,6 +141,7 @@ def meeting_detail(request, slug):
 
 
 @require_GET
+@archive_page
 @search_view
 def document_detail(request, slug):
     document = get_object_or_404(Document.objects.select_related("meeting__series"), slug=slug)
@@ -197,6 +205,7 @@ def facet_list(params, page):
 
 @limited("ARCHIVE_RATELIMIT_SEARCH")
 @require_GET
+@conditional_page
 @search_view
 def search(request):
     asked = search_request(request)
@@ -217,11 +226,13 @@ def search(request):
 
 
 @require_GET
+@archive_page
 def search_help(request):
     return render(request, "archive/search_help.html")
 
 
 @require_GET
+@archive_page
 @search_view
 def similar_paragraphs(request, pk):
     paragraph = get_object_or_404(Paragraph.objects.select_related("document__meeting"), pk=pk)
@@ -233,6 +244,7 @@ HISTORY_CANDIDATES = 30
 
 
 @require_GET
+@archive_page
 def compare_statements(request):
     """Two statements (or two versions of one) side by side; without both, a form to choose them."""
     if "a" not in request.GET and "b" not in request.GET:
@@ -247,6 +259,7 @@ def compare_statements(request):
 
 
 @require_GET
+@archive_page
 @search_view
 def paragraph_history(request, pk):
     paragraph = get_object_or_404(Paragraph.objects.select_related("document__meeting__series"), pk=pk)
@@ -262,6 +275,7 @@ def cited_paragraph(request, pk):
 
 
 @require_GET
+@archive_page
 def cite_paragraph(request, pk):
     paragraph, citation = cited_paragraph(request, pk)
     return render(request, "archive/cite.html", {
@@ -279,6 +293,7 @@ CITATION_DOWNLOADS = [
 
 
 @require_GET
+@archive_page
 def cite_paragraph_file(request, pk, suffix):
     paragraph, citation = cited_paragraph(request, pk)
     attribute, content_type = next((a, t) for s, a, t, _ in CITATION_DOWNLOADS if s == suffix)
@@ -288,6 +303,7 @@ def cite_paragraph_file(request, pk, suffix):
 
 
 @require_GET
+@archive_page
 def export_page(request):
     files = [(name, model._meta.verbose_name_plural, fields) for name, model, fields in PUBLIC_FILES]
     return render(request, "archive/export.html", {"files": files})

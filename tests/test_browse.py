@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from archive import timeline
 from archive.models import Document, Meeting, MeetingSeries
+from archive.pages import new_revision
 from archive.views import DOCUMENTS_PER_PAGE, LATEST_ADDITIONS, MEETINGS_PER_PAGE, MENTIONED_ONLY_ON_HOME
 
 from .conftest import SCATTERED_WORDS, add_statement
@@ -155,6 +156,7 @@ def many_meetings(count, first_year=2000, years=20):
     Document.objects.bulk_create(
         Document(meeting=meeting, title=f"Statement of {meeting.title}", kind="Joint Statement",
                  slug=f"statement-{meeting.slug}") for meeting in meetings)
+    new_revision()  # bulk writes send no signals: draw the revision a change must draw
     return meetings
 
 

@@ -44,6 +44,7 @@ from django.utils import timezone
 from haystack import connections
 from haystack.signals import BaseSignalProcessor
 
+from ..pages import new_revision
 from .engine.storage import index_lock, writer_options
 
 log = logging.getLogger(__name__)
@@ -127,6 +128,7 @@ def enqueue_documents(document_ids, background=False):
     with transaction.atomic():
         lock_log()
         IndexChange.objects.bulk_create(IndexChange(document_id=pk) for pk in document_ids)
+        new_revision()
     transaction.on_commit(apply_in_background if background else process_pending_quietly)
 
 
