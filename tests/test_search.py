@@ -150,6 +150,26 @@ def test_ranking_matches_whoosh_bm25(corpus, query, series, lookup_ratio, monkey
     assert all(abs(a - b) < 1e-6 for (_, a), (_, b) in zip(ours, theirs))
 
 
+@pytest.mark.parametrize("limit", [1, 3, 10, 1000])
+def test_a_term_read_in_ranking_order_ranks_as_scoring_every_posting(corpus, limit):
+    """A one-term query reads the term's postings kept in ranking order: every word of the index, alone and
+    narrowed to a series, gives the same hits, scores and order (ties too) as scoring every posting."""
+    from archive.search.indexing import get_backend
+
+    backend = get_backend()
+    bitmaps = backend.bitmaps()
+    field = backend.content_field_name
+    summit = backend.value_sets("series")["ASEAN-ROK Summit"]
+    words = list(backend.current_searcher().reader().lexicon(field))
+    assert len(words) > 100
+    for word in words:
+        term = bitmaps.weighted_terms([(field, word, 1.0)])
+        hits = bitmaps.term(field, word)
+        for allowed in (hits, hits & summit):
+            if allowed:
+                assert bitmaps.best_of_one_term(term[0], allowed, limit, 1.2) == bitmaps.scored(term, allowed, limit)
+
+
 PHRASE_VOCABULARY = ["the"] * 30 + ["of"] * 20 + ["and"] * 15 + ["cooperation"] * 10 + ["asean"] * 8 + \
     ["maritime"] * 4 + ["digital"] * 3 + ["fund"] * 3 + ["peninsula", "zephyr", "quorum", "lantern"]
 

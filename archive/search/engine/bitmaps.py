@@ -66,6 +66,12 @@ def leaf_postings(matcher):
     return ids, weights
 
 
+def allowed_in_order(negated_scores, ids, allowed, offset):
+    """(negated score, document number in the whole index) of the postings whose bit is set in `allowed`."""
+    return ((negated, docnum + offset) for negated, docnum in zip(negated_scores, ids)
+            if allowed[docnum >> 3] >> (docnum & 7) & 1)
+
+
 class TimeBudget:
     """The time one search may take. Loops over terms stop when it has run out, and keep what
     they found so far."""
@@ -194,15 +200,28 @@ class Bitmaps:
         (-score, docnum) pairs. Postings are read as arrays, which is several times faster than
         Whoosh's matchers for frequent terms; when the hits are few next to a term's postings,
         each hit is looked up in them instead of walking them all. When the time budget runs out,
-        the terms read so far give the scores, and hits no term scored yet fill the page."""
+        the terms read so far give the scores, and hits no term scored yet fill the page. A query that
+        scores one term (a word, or a phrase ranked by its rarest word) reads that term's postings in ranking
+        order instead (`best_of_one_term`), which gives the same hits in the same order."""
+        weighted = self.weighted_terms(terms, B, K1)
+        if len(weighted) == 1 and not (budget is not None and budget.spent()) and self.dense_in(hits, weighted[0]):
+            return self.best_of_one_term(weighted[0], hits, limit, K1)
+        return self.scored(weighted, hits, limit, budget, K1)
+
+    def weighted_terms(self, terms, B=0.75, K1=1.2):
+        """(term, idf × boost, BM25 length terms, field lengths per segment) of the terms the index holds."""
         searcher = self.searcher
-        weighted = []  # (term, idf × boost, BM25 length terms, field lengths per segment) of the terms the index holds
+        weighted = []
         for fieldname, text, boost in terms:
             btext = text if isinstance(text, bytes) else searcher.schema[fieldname].to_bytes(text)
             if searcher.doc_frequency(fieldname, btext):
                 scale = K1 * B / (searcher.avg_field_length(fieldname) or 1)
                 weighted.append(((fieldname, btext), searcher.idf(fieldname, btext) * boost, K1 * (1 - B), scale,
                                  self.lengths(fieldname)))
+        return weighted
+
+    def scored(self, weighted, hits, limit, budget=None, K1=1.2):
+        """`rank` by scoring every hit in every weighted term's postings."""
         scores = {}
         get = scores.get
         for number, segment in enumerate(self.segments):
@@ -231,6 +250,47 @@ class Bitmaps:
             for docnum in islice(docnums_of(hits), limit):
                 scores.setdefault(docnum, 0.0)
         return heapq.nsmallest(limit, ((-score, docnum) for docnum, score in scores.items()))
+
+    def dense_in(self, hits, term):
+        """Whether the hits are many next to the term's postings in every segment (as for a query of that term
+        alone), so that its postings in ranking order reach `limit` hits soon."""
+        (fieldname, btext), *_ = term
+        for segment in self.segments:
+            reader, offset, key, live = segment
+            hit_count = ((hits >> offset) & live).bit_count()
+            if hit_count and hit_count * LOOKUP_RATIO < len(self.postings(segment, fieldname, btext)[0]):
+                return False
+        return True
+
+    def best_of_one_term(self, term, hits, limit, K1):
+        """`rank` for a query that scores one term. Each segment's postings of the term are kept in ranking
+        order, so the best hits are the first hits of that order, read `limit` at most, instead of scoring
+        and sorting every posting for each page."""
+        walks = []
+        for number, segment in enumerate(self.segments):
+            reader, offset, key, live = segment
+            local = (hits >> offset) & live
+            if not local:
+                continue
+            negated_scores, ids = self.ranked_postings(number, segment, term, K1)
+            allowed = local.to_bytes((reader.doc_count_all() + 7) // 8, "little")
+            walks.append(allowed_in_order(negated_scores, ids, allowed, offset))
+        return list(islice(heapq.merge(*walks), limit))
+
+    def ranked_postings(self, number, segment, term, K1):
+        """A term's postings in one segment, best first: (negated BM25F scores, document numbers), ties in
+        document order, the scores computed exactly as `rank` computes them. The scores depend on the whole
+        index (the term's idf, the average field length), which is why they are part of the key."""
+        (fieldname, btext), idf, norm, scale, lengths_by_segment = term
+        reader, offset, key, live = segment
+
+        def compute():
+            ids, weights = self.postings(segment, fieldname, btext)
+            lengths = lengths_by_segment[number]
+            ranked = sorted([(-(0.0 + idf * tf * (K1 + 1) / (tf + norm + scale * lengths[docnum])), docnum)
+                             for docnum, tf in zip(ids, weights)])
+            return array("d", [negated for negated, _ in ranked]), array("I", [docnum for _, docnum in ranked])
+        return self.cache.get((key, "ranked", fieldname, btext, idf, norm, scale, K1), compute)
 
     def generic(self, query) -> int:
         return bitmap_of(self.searcher.docs_for_query(query), self.size)
