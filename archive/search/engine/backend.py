@@ -131,6 +131,7 @@ class WhooshBackend(IndexStorage, WhooshSearchBackend):
         self._value_sets = {}
         self._bitmaps = None
         self._date_order = {}
+        self._exact_words = None
         self._cache_bytes = int(connection_options.get("CACHE_MB", CACHE_BYTES // MEGABYTE) * MEGABYTE)
         self._segment_cache = SegmentCache(self._cache_bytes)
         self._pins = 0
@@ -486,7 +487,9 @@ class WhooshBackend(IndexStorage, WhooshSearchBackend):
                 "spelling_suggestion": suggestion, "notes": notes}
 
     def spans(self, text, spec):
-        return highlighting.matched_spans(text, spec, self.schema[EXACT_FIELD].analyzer, stem_word)
+        if self._exact_words is None:
+            self._exact_words = highlighting.exact_words(self.schema[EXACT_FIELD].analyzer)
+        return highlighting.matched_spans(text, spec, self._exact_words, stem_word)
 
     @on_one_searcher
     def highlight_spans(self, texts, query_string):

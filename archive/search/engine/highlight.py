@@ -7,6 +7,7 @@ order, as the index matched them. It gives character spans (offsets); rendering 
 """
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from whoosh import query as whoosh_query
 
@@ -14,6 +15,8 @@ from .analysis import STEM_MARK
 
 SNIPPET_CHARS = 320
 CONTEXT_BEFORE = 90
+# Paragraphs whose words one process keeps for highlighting (a few kilobytes each).
+ANALYZED_TEXTS = 512
 
 
 @dataclass
@@ -57,9 +60,19 @@ def iterate(query):
         yield from iterate(child)
 
 
-def matched_spans(text, spec, exact_analyzer, stem):
-    """Character spans of the words the query matched, in order, neighbouring ones merged."""
-    exact = [(t.startchar, t.endchar, t.text) for t in exact_analyzer(text, chars=True, mode="index")]
+def exact_words(exact_analyzer):
+    """text -> ((start, end, word), …) of its words as the exact field reads them, the last ANALYZED_TEXTS kept:
+    the hits of the searches made most often are highlighted again and again."""
+    @lru_cache(maxsize=ANALYZED_TEXTS)
+    def words_of(text):
+        return tuple((t.startchar, t.endchar, t.text) for t in exact_analyzer(text, chars=True, mode="index"))
+    return words_of
+
+
+def matched_spans(text, spec, words_of, stem):
+    """Character spans of the words the query matched, in order, neighbouring ones merged; `words_of` is made
+    by `exact_words`."""
+    exact = words_of(text)
     words = [word for _, _, word in exact]
     marked = {i for i, word in enumerate(words) if word in spec.words or (spec.stems and stem(word) in spec.stems)}
     for phrase, slop in spec.phrases:
