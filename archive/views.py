@@ -2,6 +2,7 @@ import calendar
 import datetime
 from itertools import groupby
 from types import SimpleNamespace
+from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
 from django.http import HttpResponse, StreamingHttpResponse
@@ -173,11 +174,16 @@ def document_detail(request, slug):
 
 
 def querystring(params, **changes):
-    """The current query string with some parameters replaced (a list value sets them all)."""
-    params = params.copy()
-    for key, value in changes.items():
-        params.setlist(key, value if isinstance(value, list) else [str(value)])
-    return params.urlencode()
+    """The current query string with some parameters replaced (a list value sets them all), in the order of
+    the parameters. Built from pairs rather than a copy of the QueryDict: a results page makes one for every
+    facet value, and copying deep-copies every parameter."""
+    changed = {key: value if isinstance(value, list) else [str(value)] for key, value in changes.items()}
+    pairs = []
+    for key, values in params.lists():
+        pairs.extend((key, value) for value in changed.pop(key, values))
+    for key, values in changed.items():
+        pairs.extend((key, value) for value in values)
+    return urlencode(pairs)
 
 
 def facet_list(params, page):
