@@ -78,6 +78,21 @@ class Node:
     def count(self, query):
         return self.search(query)["count"]
 
+    def pages(self, path):
+        """The page at `path`, asked for as many times as a kept copy could answer it (one per worker, and
+        more), so that a stale copy in any worker would show."""
+        texts = []
+        for _ in range(WORKERS * 2):
+            with urllib.request.urlopen(self.base + path, timeout=60) as response:
+                texts.append(response.read().decode())
+        return texts
+
+    def every_page_shows(self, path, text):
+        return all(text in page for page in self.pages(path))
+
+    def no_page_shows(self, path, text):
+        return not any(text in page for page in self.pages(path))
+
     def hits(self, query):
         """Every hit (as paragraph addresses, less this node's host), and the facet counts."""
         first = self.search(query)
@@ -154,9 +169,11 @@ def nodes(cluster, tmp_path_factory):
 
 def test_a_save_on_one_node_is_found_on_every_other_the_moment_it_returns(nodes):
     first, second, third = nodes[:3]
+    assert all(node.no_page_shows("/documents/", "31st ASEAN-ROK Summit") for node in nodes)  # now kept
     page = upload(AdminSession(first.base), statement(31, "zebrafish"), "zebrafish.txt")
     assert "Saved “Chairman" in page
     assert [node.count("zebrafish") for node in nodes] == [2, 2, 2]
+    assert all(node.every_page_shows("/documents/", "31st ASEAN-ROK Summit") for node in nodes)
 
     # An edit through the second node.
     paragraph = json.loads(django_shell(first.env, (
@@ -168,6 +185,10 @@ def test_a_save_on_one_node_is_found_on_every_other_the_moment_it_returns(nodes)
         "document": paragraph["document"], "position": paragraph["position"], "number": paragraph["number"],
         "anchor": paragraph["anchor"], "heading": "", "text": "The leaders welcomed the okapi programme."})
     assert [(node.count("okapi"), node.count("zebrafish")) for node in nodes] == [(1, 1)] * 3
+    document_url = json.loads(django_shell(first.env, (
+        "import json; from archive.models import Document\n"
+        f"print(json.dumps(Document.objects.get(pk={paragraph['document']}).get_absolute_url()))\n")).splitlines()[-1])
+    assert all(node.every_page_shows(document_url, "okapi programme") for node in nodes)
 
     # The original was received by the first node only; the third re-parses it from the database.
     page = AdminSession(third.base).post("/admin/archive/document/", {
@@ -179,6 +200,7 @@ def test_a_save_on_one_node_is_found_on_every_other_the_moment_it_returns(nodes)
     AdminSession(third.base).post(f"/admin/archive/document/{paragraph['document']}/delete/", {"post": "yes"})
     assert [node.count("zebrafish") for node in nodes] == [0, 0, 0]
     assert [node.count('"South China Sea"') for node in nodes] == [2, 2, 2]
+    assert all(node.no_page_shows("/documents/", "31st ASEAN-ROK Summit") for node in nodes)
 
 
 def test_a_fresh_node_replacing_a_killed_one_holds_the_same_index(nodes):
