@@ -42,6 +42,7 @@ BUILDING_MARKER = "bench-corpus.building"  # there while this tool builds a fold
 FREQUENT_WORD = "cooperation"
 AND_QUERY = "cooperation AND maritime"
 PHRASE_QUERY = '"strategic partnership"'
+VARIED_WORDS = (50, 350)  # the ranks, by frequency, of the words search-varied asks for
 
 # Requests per cycle of the mix: people open home, meeting and document pages far more often than they search.
 MIX_WEIGHTS = {"home": 3, "meetings": 1, "series": 1, "meeting": 3, "document": 6, "search": 2, "search-and": 1,
@@ -145,7 +146,22 @@ def choose_pages():
     every_document = [d.get_absolute_url() for d in Document.objects.filter(paragraphs__isnull=False).distinct().order_by("pk")]
     pages["documents-all"] = every_document[0]
     hits = {q: service.search_page(service.SearchRequest(q=q)).count for q in (FREQUENT_WORD, AND_QUERY, PHRASE_QUERY)}
-    return {"paths": pages, "cycles": {"documents-all": every_document}, "hits": hits}
+    varied = [search("archive:search", q=word) for word in varied_words()]
+    pages["search-varied"] = varied[0]
+    return {"paths": pages, "cycles": {"documents-all": every_document, "search-varied": varied}, "hits": hits}
+
+
+def varied_words():
+    """Words of the corpus from the 50th to the 350th most frequent: each worker searches most of them for the
+    first time, as visitors asking for many different words make it do."""
+    from archive.search.indexing import get_backend
+
+    backend = get_backend()
+    with backend.one_searcher():
+        reader = backend.current_searcher().reader()
+        frequent = reader.most_frequent_terms(backend.content_field_name, number=VARIED_WORDS[1])
+    words = [term.decode() for _, term in frequent if term.isalpha()]
+    return words[VARIED_WORDS[0]:]
 
 
 # The parent: gunicorn, wrk, results

@@ -287,9 +287,11 @@ class Bitmaps:
         def compute():
             ids, weights = self.postings(segment, fieldname, btext)
             lengths = lengths_by_segment[number]
-            ranked = sorted([(-(0.0 + idf * tf * (K1 + 1) / (tf + norm + scale * lengths[docnum])), docnum)
-                             for docnum, tf in zip(ids, weights)])
-            return array("d", [negated for negated, _ in ranked]), array("I", [docnum for _, docnum in ranked])
+            negated = [-(0.0 + idf * tf * (K1 + 1) / (tf + norm + scale * lengths[docnum]))
+                       for docnum, tf in zip(ids, weights)]
+            # Postings are in document order and the sort is stable: ties stay in document order.
+            order = sorted(range(len(ids)), key=negated.__getitem__)
+            return array("d", [negated[i] for i in order]), array("I", [ids[i] for i in order])
         return self.cache.get((key, "ranked", fieldname, btext, idf, norm, scale, K1), compute)
 
     def generic(self, query) -> int:
