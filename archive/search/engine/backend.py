@@ -46,7 +46,7 @@ from .analysis import PAIR_MARK, PairTerms, exact_analyzer, read_words, stem_wor
 from .bitmaps import CACHE_BYTES, Bitmaps, BitmapSet, SegmentCache, TimeBudget, docnums_of
 from .fields import DateKeyField, KeyField
 from .language import EXACT_FIELD, Language
-from .storage import IndexStorage, schema_version
+from .storage import Index, IndexStorage, schema_version
 
 DOCSET_CACHE_SIZE = 256
 MEGABYTE = 1024 * 1024
@@ -279,7 +279,7 @@ class WhooshBackend(IndexStorage, WhooshSearchBackend):
             if signature is None:
                 self.setup()
                 signature = self._index_signature()
-            self.index = self.storage.open_index(schema=self.schema)
+            self.index = self.storage.open_index(schema=self.schema, indexclass=Index)
             self._searcher = self.index.searcher()
             self._searcher_signature = signature
         return self._searcher
