@@ -8,6 +8,8 @@ import time
 import pytest
 from django.core.management import call_command
 
+from whoosh.codec.whoosh3 import W3Segment
+
 from archive.search import indexing
 from archive.search.engine import storage
 from archive.search.indexing import get_backend
@@ -147,3 +149,17 @@ def test_after_a_save_the_searcher_keeps_the_readers_of_the_segments_it_did_not_
     first_words = " ".join(old_text.split()[:4])
     assert str(summit.pk) not in [hit.pk for hit in search_page(SearchRequest(q=f'"{first_words}"', per_page=50)).hits]
     assert indexing.unapplied_entries().count() == 0
+
+
+def test_a_background_merge_takes_a_merged_segment_again_only_once_as_many_documents_were_saved_since():
+    def segments(*sizes):
+        return [W3Segment(storage.Codec(), "MAIN", doccount=size) for size in sizes]
+
+    def chosen(found):
+        return sorted(segment.doc_count_all() for segment in found)
+
+    large = [25_000, 25_000]  # as a rebuild writes them: never merged in the background
+    assert chosen(storage.smallest_to_merge(segments(*large, 200, *[20] * 9))) == [20] * 9
+    assert chosen(storage.smallest_to_merge(segments(*large, 200, 180, *[20] * 9))) == [20] * 9 + [180, 200]
+    assert chosen(storage.smallest_to_merge(segments(*large, 900, 30))) == [30, 900]  # two at least
+    assert chosen(storage.small_segments(segments(*large, 200, 180, 20))) == [20, 180, 200]  # check_index: all

@@ -7,9 +7,10 @@ swapped in atomically, so search works throughout.
 
 A write never merges segments: Whoosh's default policy merged small segments inside the commit, so every
 ninth save or so of a statement took seconds instead of a fraction of one. Each save adds a small segment;
-`merge_small_segments` merges them into one (in a background thread once there are more than
-`MERGE_AT_SEGMENTS`, and in check_index). It writes the merged segment without the index lock, beside the
-index, and holds the lock only to carry over the deletions made meanwhile and to commit the new segment list. The version is a fingerprint of the schema and
+`merge_small_segments` merges small segments into one: the smallest of them in a background thread once there
+are more than `MERGE_AT_SEGMENTS`, all of them in check_index. It writes the merged segment without the index
+lock, beside the index, and holds the lock only to carry over the deletions made meanwhile and to commit the
+new segment list. The version is a fingerprint of the schema and
 of the analysis (its code and word lists): any change to either makes check_index rebuild.
 """
 
@@ -178,6 +179,19 @@ def small_segments(segments):
     return [segment for segment in segments if segment.doc_count_all() < total * SMALL_SEGMENT_SHARE]
 
 
+def smallest_to_merge(segments):
+    """The small segments a background merge takes: the smallest ones, each next one while it holds no more
+    documents than those before it together (and at least two). A merged segment is then merged again only
+    once as many documents have been saved since, so a document is rewritten a few times, not at every merge."""
+    chosen, documents = [], 0
+    for segment in sorted(small_segments(segments), key=lambda segment: segment.doc_count_all()):
+        if len(chosen) >= 2 and segment.doc_count_all() > documents:
+            break
+        chosen.append(segment)
+        documents += segment.doc_count_all()
+    return chosen
+
+
 def write_merged(storage, schema, sources, folder):
     """Write one segment holding the live documents of `sources` (segments of the index in `storage`) into
     `folder`, an empty folder outside the index, and return it. Takes no lock: the sources are only read."""
@@ -256,7 +270,7 @@ class IndexStorage:
 
         def merge():
             try:
-                self.merge_small_segments()
+                self.merge_small_segments(choose=smallest_to_merge)
             except Exception:
                 log.exception("Merging the search index's small segments failed; the next write tries again")
             finally:
@@ -266,10 +280,11 @@ class IndexStorage:
         thread.start()
         return thread
 
-    def merge_small_segments(self):
-        """Merge the index's small segments into one; returns how many were merged (0 when fewer than two are
-        small, when another process is merging, or when the index changed under the merge in a way that makes
-        it useless: a rebuild swapped in, or another merge). Searchers keep reading the old segments' files."""
+    def merge_small_segments(self, choose=small_segments):
+        """Merge the index's small segments (those `choose` picks) into one; returns how many were merged (0
+        when fewer than two are picked, when another process is merging, or when the index changed under the
+        merge in a way that makes it useless: a rebuild swapped in, or another merge). Searchers keep reading
+        the old segments' files."""
         if not self.setup_complete:
             self.setup()
         with merge_lock(self.path) as allowed:
@@ -277,7 +292,7 @@ class IndexStorage:
                 return 0
             index_folder = os.path.realpath(self.path)
             storage = FileStorage(index_folder)
-            sources = small_segments(storage.open_index(schema=self.schema)._segments())
+            sources = choose(storage.open_index(schema=self.schema)._segments())
             if len(sources) < 2:
                 return 0
             parent, base = os.path.split(os.path.abspath(self.path))
