@@ -162,4 +162,7 @@ def test_a_background_merge_takes_a_merged_segment_again_only_once_as_many_docum
     assert chosen(storage.smallest_to_merge(segments(*large, 200, *[20] * 9))) == [20] * 9
     assert chosen(storage.smallest_to_merge(segments(*large, 200, 180, *[20] * 9))) == [20] * 9 + [180, 200]
     assert chosen(storage.smallest_to_merge(segments(*large, 900, 30))) == [30, 900]  # two at least
+    # saves of statements of different lengths: all of them, not just the two smallest
+    assert chosen(storage.smallest_to_merge(segments(*large, 200, 40, 38, 30, 25, 20, 19, 12, 5))) == [
+        5, 12, 19, 20, 25, 30, 38, 40]
     assert chosen(storage.small_segments(segments(*large, 200, 180, 20))) == [20, 180, 200]  # check_index: all

@@ -180,16 +180,16 @@ def small_segments(segments):
 
 
 def smallest_to_merge(segments):
-    """The small segments a background merge takes: the smallest ones, each next one while it holds no more
-    documents than those before it together (and at least two). A merged segment is then merged again only
-    once as many documents have been saved since, so a document is rewritten a few times, not at every merge."""
-    chosen, documents = [], 0
-    for segment in sorted(small_segments(segments), key=lambda segment: segment.doc_count_all()):
-        if len(chosen) >= 2 and segment.doc_count_all() > documents:
-            break
-        chosen.append(segment)
-        documents += segment.doc_count_all()
-    return chosen
+    """The small segments a background merge takes: the smallest ones, up to the largest that holds no more
+    documents than the smaller ones together (two at least). A merged segment is then merged again only once
+    as many documents have been saved since, so a document is rewritten a few times, not at every merge."""
+    ordered = sorted(small_segments(segments), key=lambda segment: segment.doc_count_all())
+    end, smaller = 2, 0
+    for position, segment in enumerate(ordered):
+        if position >= 2 and segment.doc_count_all() <= smaller:
+            end = position + 1
+        smaller += segment.doc_count_all()
+    return ordered[:end] if len(ordered) >= 2 else []
 
 
 def write_merged(storage, schema, sources, folder):
