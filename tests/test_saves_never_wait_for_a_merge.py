@@ -166,3 +166,18 @@ def test_a_background_merge_takes_a_merged_segment_again_only_once_as_many_docum
     assert chosen(storage.smallest_to_merge(segments(*large, 200, 40, 38, 30, 25, 20, 19, 12, 5))) == [
         5, 12, 19, 20, 25, 30, 38, 40]
     assert chosen(storage.small_segments(segments(*large, 200, 180, 20))) == [20, 180, 200]  # check_index: all
+
+
+def test_after_a_save_the_facets_count_the_values_it_added_and_no_longer_the_ones_it_removed(
+        archive, django_capture_on_commit_callbacks):
+    statement = archive["dialogue"]
+    old_kind = statement.kind
+    before = dict(search_page(SearchRequest(q="ASEAN")).facets["kind"])
+    with django_capture_on_commit_callbacks(execute=True):
+        statement.kind = "Joint Communiqué"
+        statement.save()
+    after = dict(search_page(SearchRequest(q="ASEAN")).facets["kind"])
+    moved = after["Joint Communiqué"]  # the statement's paragraphs that mention ASEAN
+    assert moved == search_page(SearchRequest(q="ASEAN", filters={"kind": ["Joint Communiqué"]})).count > 0
+    assert after.get(old_kind, 0) == before[old_kind] - moved
+    assert sum(after.values()) == sum(before.values())

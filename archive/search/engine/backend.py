@@ -349,8 +349,7 @@ class WhooshBackend(IndexStorage, WhooshSearchBackend):
         """{facet value: bitmap of its documents} for one facet field."""
         if field not in self._value_sets:
             bitmaps = self.bitmaps()
-            reader = self.current_searcher().reader()
-            values = list(reader.lexicon(field)) if field in reader.indexed_field_names() else []
+            values = bitmaps.lexicon(field)
             self._value_sets[field] = {
                 (value.decode("utf-8") if isinstance(value, bytes) else value): bitmaps.term(field, value)
                 for value in values
