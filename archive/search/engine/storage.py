@@ -3,15 +3,15 @@ the live index swapped in atomically (a symlink), and the schema version each in
 
 Every write takes one file lock (`index_lock`) and a Whoosh writer that waits, so no update or
 delete is dropped when several processes write; a full rebuild is built beside the live index and
-swapped in atomically, so search works throughout.
+swapped in atomically, so search works throughout. The version is a fingerprint of the schema and
+of the analysis (its code and word lists): any change to either makes check_index rebuild.
 
 A write never merges segments: Whoosh's default policy merged small segments inside the commit, so every
 ninth save or so of a statement took seconds instead of a fraction of one. Each save adds a small segment;
 `merge_small_segments` merges small segments into one: the smallest of them in a background thread once there
 are more than `MERGE_AT_SEGMENTS`, all of them in check_index. It writes the merged segment without the index
 lock, beside the index, and holds the lock only to carry over the deletions made meanwhile and to commit the
-new segment list. The version is a fingerprint of the schema and
-of the analysis (its code and word lists): any change to either makes check_index rebuild.
+new segment list.
 """
 
 import copy
