@@ -50,6 +50,17 @@ MIX_WEIGHTS = {"home": 3, "meetings": 1, "series": 1, "meeting": 3, "document": 
                "compare": 1, "trends": 1, "commitment": 1, "cite": 1}
 MIX_SEED = 13
 
+# Save → searchable while searches run (issue 13): single-paragraph edits made as the admin makes them, in a
+# process of their own, while wrk loads the frequent-word search; each edit's new word is searched for over HTTP.
+SAVE_PAGE = "save-searchable"
+SAVE_EDITS = 20
+SAVE_TARGET_MS = 1000            # issue 13: p95 of save → searchable
+SAVE_SEED = 17
+SAVE_TIMEOUT_SECONDS = 60        # an edit not searchable after this fails the run
+SAVE_POLL_SECONDS = 0.02         # between two searches for an edit's word
+SAVE_PAUSE_SECONDS = 0.5         # between two edits, so that each one is made under the steady load
+SAVE_LOAD_MAX_SECONDS = 1800     # wrk's bound while the edits run; it is stopped as soon as they are done
+
 MS = 1000
 LISTED_PATHS = 5  # the paths a page's result lists, when it cycles through more
 MB = 1024 * 1024
@@ -68,6 +79,10 @@ def parse_args(argv=None):
                         help="gunicorn workers (default: the number of cores, %(default)s)")
     parser.add_argument("--pages", help="comma-separated page names to measure (default: all, then the mix)")
     parser.add_argument("--results", default=str(RESULTS), help="folder for http.json and http.svg (default: %(default)s)")
+    parser.add_argument("--edits", type=int, default=SAVE_EDITS,
+                        help=f"single-paragraph edits timed by the {SAVE_PAGE} page (default: %(default)s)")
+    parser.add_argument("--edit", help=argparse.SUPPRESS)  # the child that edits paragraphs of a data folder
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--prepare", help=argparse.SUPPRESS)  # the child that builds or reuses a data folder
     parser.add_argument("--scale", type=int, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
@@ -162,6 +177,84 @@ def varied_words():
         frequent = reader.most_frequent_terms(backend.content_field_name, number=VARIED_WORDS[1])
     words = [term.decode() for _, term in frequent if term.isalpha()]
     return words[VARIED_WORDS[0]:]
+
+
+# The child that saves: edits paragraphs of a data folder the way the admin does, and waits over HTTP until each
+# edit is searchable
+
+
+def edit_word(token, number):
+    """A word of lower-case letters found in no paragraph: `token` differs on every run of a corpus."""
+    return f"qzx{token}{''.join(chr(ord('a') + int(digit)) for digit in str(number))}vok"
+
+
+def api_count(port, word):
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=SAVE_TIMEOUT_SECONDS)
+    try:
+        connection.request("GET", "/api/search/?" + urlencode({"q": word}))
+        response = connection.getresponse()
+        body = response.read()
+        if response.status != 200:
+            raise RuntimeError(f"/api/search/ answered {response.status} for {word}")
+        return json.loads(body)["count"]
+    finally:
+        connection.close()
+
+
+def save_edits(data_dir, port, edits):
+    """Print, as JSON, each edit's save → searchable times. It says READY once Django is up, then waits for a line
+    on stdin (the load has started); each edit is a paragraph saved in `transaction.atomic()` and
+    `one_entry_per_document()`, as the admin saves one, so its commit applies the index change in this process.
+    The edited paragraphs get their text back at the end, untimed, so a reused corpus stays as it was."""
+    import secrets
+
+    import whoosh_side
+
+    whoosh_side.setup(data_dir)
+    from django.db import transaction
+
+    from archive.models import Paragraph
+    from archive.search.indexing import one_entry_per_document
+
+    rng = random.Random(SAVE_SEED)
+    ids = list(Paragraph.objects.order_by("pk").values_list("pk", flat=True))
+    chosen = rng.sample(ids, min(edits, len(ids)))
+    token = "".join(secrets.choice("bcdfghjklmnpqrstvwxz") for _ in range(6))
+    print("READY", flush=True)
+    sys.stdin.readline()
+    samples, originals = [], {}
+    try:
+        for number, pk in enumerate(chosen):
+            word = edit_word(token, number)
+            if api_count(port, word):
+                raise RuntimeError(f"{word} is already in the index")
+            paragraph = Paragraph.objects.get(pk=pk)
+            originals[pk] = paragraph.text
+            words = paragraph.text.split()
+            words.insert(rng.randrange(len(words) + 1), word)
+            paragraph.text = " ".join(words)
+            started = time.perf_counter()
+            with transaction.atomic(), one_entry_per_document():
+                paragraph.save()
+            saved = time.perf_counter()  # the on-commit hook has written the index when atomic() returns
+            searches = 1
+            while not api_count(port, word):
+                if time.perf_counter() - started > SAVE_TIMEOUT_SECONDS:
+                    raise RuntimeError(f"the edit of paragraph {pk} was not searchable after {SAVE_TIMEOUT_SECONDS} s")
+                time.sleep(SAVE_POLL_SECONDS)
+                searches += 1
+            found = time.perf_counter()
+            samples.append({"paragraph": pk, "total_ms": (found - started) * MS, "save_ms": (saved - started) * MS,
+                            "search_ms": (found - saved) * MS, "searches": searches})
+            time.sleep(SAVE_PAUSE_SECONDS)
+    finally:
+        print("EDITS_DONE", flush=True)  # the parent stops the load here: restoring the texts is not measured
+        for pk, text in originals.items():
+            with transaction.atomic(), one_entry_per_document():
+                paragraph = Paragraph.objects.get(pk=pk)
+                paragraph.text = text
+                paragraph.save()
+    print("BENCH_JSON " + json.dumps({"samples": samples}), flush=True)
 
 
 # The parent: gunicorn, wrk, results
@@ -299,18 +392,27 @@ class Server:
             self.process.wait()
 
 
+def wrk_command(server, paths, seconds, args):
+    return ["wrk", "--threads", str(args.threads), "--connections", str(args.connections),
+            "--duration", f"{seconds}s", "--timeout", f"{WRK_TIMEOUT_SECONDS}s", "--script", str(LUA_SCRIPT),
+            server.base, "--", *paths]
+
+
 def wrk(server, paths, seconds, args):
     """wrk's figures for `seconds` of requests cycling through `paths`."""
-    command = ["wrk", "--threads", str(args.threads), "--connections", str(args.connections),
-               "--duration", f"{seconds}s", "--timeout", f"{WRK_TIMEOUT_SECONDS}s", "--script", str(LUA_SCRIPT),
-               server.base, "--", *paths]
-    result = bench_json(subprocess.run(command, stdout=subprocess.PIPE, text=True, check=True).stdout)
+    command = wrk_command(server, paths, seconds, args)
+    return wrk_figures(subprocess.run(command, stdout=subprocess.PIPE, text=True, check=True).stdout, args)
+
+
+def wrk_figures(output, args):
+    result = bench_json(output)
     seconds_run = result["duration_us"] / 1e6
     socket_errors = sum(v for k, v in result["errors"].items() if k != "status")
     # wrk forgets the requests still in flight when the time is up: with none finished, the page is too slow to
     # measure in this time, which the table says rather than showing 0 ms
     unfinished = args.connections if result["requests"] == 0 else 0
-    return {"unfinished": unfinished, "requests": result["requests"], "req_per_s": result["requests"] / seconds_run,
+    return {"unfinished": unfinished, "requests": result["requests"], "seconds_run": seconds_run,
+            "req_per_s": result["requests"] / seconds_run,
             "p50_ms": result["latency_us"]["p50"] / MS, "p90_ms": result["latency_us"]["p90"] / MS,
             "p99_ms": result["latency_us"]["p99"] / MS, "max_ms": result["latency_us"]["max"] / MS,
             "mean_ms": result["latency_us"]["mean"] / MS, "non_2xx": result["non_2xx"],
@@ -331,13 +433,68 @@ def measure(server, name, paths, args):
             "worker_rss_mb_after": max(rss.values(), default=None)}
 
 
+def read_until(process, marker):
+    """Lines of a child's output up to the one that is `marker`; its own time-outs bound the wait."""
+    lines = []
+    while True:
+        line = process.stdout.readline()
+        if not line:
+            raise RuntimeError(f"the editing process ended before {marker}:\n{''.join(lines)[-2000:]}")
+        if line.strip() == marker:
+            return lines
+        lines.append(line)
+
+
+def save_searchable(server, data_dir, search_path, args):
+    """The search page's figures while `args.edits` single-paragraph edits are saved by another process, and each
+    edit's time from the start of its save until a search over HTTP finds its new word."""
+    editor = subprocess.Popen([sys.executable, __file__, "--edit", str(data_dir), "--port", str(server.port),
+                               "--edits", str(args.edits)], cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              text=True)
+    load = None
+    try:
+        read_until(editor, "READY")
+        server.wait_idle()
+        if args.warmup:
+            wrk(server, [search_path], args.warmup, args)
+            server.wait_idle()
+        loadavg = os.getloadavg()
+        load = subprocess.Popen(wrk_command(server, [search_path], SAVE_LOAD_MAX_SECONDS, args),
+                                stdout=subprocess.PIPE, text=True)
+        editor.stdin.write("go\n")
+        editor.stdin.flush()
+        read_until(editor, "EDITS_DONE")
+        load.send_signal(signal.SIGINT)  # wrk stops and reports what it measured so far
+        figures = wrk_figures(load.communicate(timeout=STOP_TIMEOUT_SECONDS)[0], args)
+        samples = bench_json(editor.communicate(timeout=SAVE_TIMEOUT_SECONDS)[0])["samples"]
+    finally:
+        for process in (load, editor):
+            if process is not None and process.poll() is None:
+                process.kill()
+                process.wait()
+    if editor.returncode:
+        raise RuntimeError(f"the editing process failed with {editor.returncode}")
+    from report import percentile
+
+    def summary(key):
+        values = [sample[key] for sample in samples]
+        return {"p50_ms": percentile(values, 50), "p95_ms": percentile(values, 95), "max_ms": max(values)}
+
+    rss = server.worker_rss_mb()
+    return {"page": SAVE_PAGE, "paths": [search_path], "seconds": figures["seconds_run"],
+            **figures, "loadavg_before": loadavg, "worker_rss_mb_after": max(rss.values(), default=None),
+            "save_searchable": {"edits": len(samples), "target_ms": SAVE_TARGET_MS, **summary("total_ms"),
+                                "save": summary("save_ms"), "search_after_save": summary("search_ms"),
+                                "samples": samples}}
+
+
 def run_scale(n, data_dir, args):
     facts = prepared(data_dir, n)
     paths = facts["pages"]["paths"]
-    wanted = args.pages.split(",") if args.pages else [*paths, "mix"]
-    unknown = set(wanted) - paths.keys() - {"mix"}
+    wanted = args.pages.split(",") if args.pages else [*paths, "mix", SAVE_PAGE]
+    unknown = set(wanted) - paths.keys() - {"mix", SAVE_PAGE}
     if unknown:
-        sys.exit(f"no page named {', '.join(sorted(unknown))}: the pages are {', '.join(paths)} and mix")
+        sys.exit(f"no page named {', '.join(sorted(unknown))}: the pages are {', '.join(paths)}, mix and {SAVE_PAGE}")
     server = Server(data_dir, args.workers)
     result = {"scale": n, "data_dir": str(data_dir), "corpus": facts["corpus"], "hits": facts["pages"]["hits"],
               "workers": args.workers, "connections": args.connections, "pages": [], "skipped": {}, "loadavg_before": os.getloadavg()}
@@ -346,7 +503,7 @@ def run_scale(n, data_dir, args):
         rss = server.worker_rss_mb()
         result["worker_rss_mb_before"] = list(rss.values())
         measured = []
-        for name in [name for name in wanted if name != "mix"]:
+        for name in [name for name in wanted if name not in ("mix", SAVE_PAGE)]:
             server.wait_idle()
             started = time.perf_counter()
             status, body, content_type = server.get(paths[name], timeout=PREFLIGHT_TIMEOUT_SECONDS)
@@ -370,6 +527,10 @@ def run_scale(n, data_dir, args):
                 row["weights"] = {name: MIX_WEIGHTS[name] for name in measured if MIX_WEIGHTS.get(name)}
                 result["pages"].append(row)
                 print(f"[{n:,}] {line(row)}", flush=True)
+        if SAVE_PAGE in wanted:
+            row = save_searchable(server, data_dir, paths["search"], args)
+            result["pages"].append(row)
+            print(f"[{n:,}] {line(row)}", flush=True)
         result["worker_rss_mb_after"] = list(server.worker_rss_mb().values())
     finally:
         server.stop()
@@ -411,6 +572,10 @@ def targets(result, smaller=None):
                     judge(f"{page}: size independent of the corpus", page,
                           f"{before['size_bytes'] / 1024:.0f} KB at {smaller['scale']:,}, "
                           f"{pages[page]['size_bytes'] / 1024:.0f} KB here", grown <= 1.1)
+    if SAVE_PAGE in pages:
+        saves = pages[SAVE_PAGE]["save_searchable"]
+        judge(f"a save searchable ≤ {SAVE_TARGET_MS / MS:g} s (p95, while searches run)", SAVE_PAGE,
+              f"p95 {saves['p95_ms']:.0f} ms", saves["p95_ms"] <= SAVE_TARGET_MS)
     after = result.get("worker_rss_mb_after") or []
     if after:
         judged.append({"target": "worker memory after load ≤ 150 MB", "page": None,
@@ -425,6 +590,11 @@ def line(row):
     size = f"{row['size_bytes'] / 1024:8.1f} KB" if "size_bytes" in row else " " * 11
     first = f"{row['first_ms']:8.0f}" if "first_ms" in row else " " * 8
     note = f"  none of {row['unfinished']} requests answered in {row['seconds']} s" if row["unfinished"] else ""
+    if "save_searchable" in row:
+        saves = row["save_searchable"]
+        note += (f"\n{'':16} save → searchable over {saves['edits']} edits, during the search page's load: p50 "
+                 f"{saves['p50_ms']:.0f}, p95 {saves['p95_ms']:.0f}, max {saves['max_ms']:.0f} ms (the save itself: "
+                 f"p50 {saves['save']['p50_ms']:.0f}, p95 {saves['save']['p95_ms']:.0f} ms)")
     return (f"{row['page']:16} {row['req_per_s']:9.1f} {row['p50_ms']:9.1f} {row['p99_ms']:9.1f} "
             f"{row['errors']:7d} {size} {first} {row['worker_rss_mb_after'] or 0:8.0f}{note}")
 
@@ -478,6 +648,9 @@ def main(argv=None):
     if args.prepare:
         prepare(Path(args.prepare).resolve(), args.scale)
         return 0
+    if args.edit:
+        save_edits(Path(args.edit).resolve(), args.port, args.edits)
+        return 0
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed: `make bench-packages` installs Debian's wrk")
     scales = [int(s.replace("_", "")) for s in args.scales.split(",") if s.strip()]
@@ -487,7 +660,7 @@ def main(argv=None):
     results_dir.mkdir(parents=True, exist_ok=True)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so `finally` stops gunicorn
     machine = machine_info()
-    settings = {key: getattr(args, key) for key in ("seconds", "warmup", "connections", "threads", "workers")}
+    settings = {key: getattr(args, key) for key in ("seconds", "warmup", "connections", "threads", "workers", "edits")}
     results = []
     for n in sorted(scales):
         data_dir = Path(args.data).resolve() if args.data else ROOT / "var" / "bench-http" / str(n)

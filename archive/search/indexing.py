@@ -9,8 +9,8 @@ before it is committed or never will be. (SQLite runs one write transaction at a
 Each app server (node) keeps its own Whoosh index under its ARCHIVE_DATA_DIR, with the id of the last entry
 applied to it in the index folder (`log_position`). `process_pending` applies the newer entries, a chunk at a
 time under the node's index lock: it re-reads those documents from the database, rewrites their paragraphs
-in one commit, and only then records the new position; an interrupted run leaves the position where it
-was, so nothing is ever dropped. It runs after every commit that appended to the log (in a background
+in one commit (which merges no segments: engine.storage), and only then records the new position; an
+interrupted run leaves the position where it was, so nothing is ever dropped. It runs after every commit that appended to the log (in a background
 thread for a change that touches many statements), when a worker starts, and before every search (one
 chunk at most; one indexed query when nothing is new), so a change saved on one node is searchable on
 every node at once. A change logs each statement it touches once (`one_entry_per_document`). Applied entries stay: `prune_log` deletes those older than ARCHIVE_INDEX_LOG_DAYS that every live
@@ -279,6 +279,7 @@ def process_pending(most=None):
         applied |= document_ids
         done += len(entries)
     if applied:
+        backend.merge_in_background()
         prune_now_and_then()
     return len(applied)
 

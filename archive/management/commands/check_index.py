@@ -42,6 +42,9 @@ class Command(BaseCommand):
         applied = process_pending()
         if applied:
             self.stdout.write(f"Applied queued index updates for {applied} documents.")
+        merged = backend.merge_small_segments()
+        if merged:
+            self.stdout.write(f"Merged {merged} small index segments into one.")
         in_database = self.paragraphs_in_database(backend)
         in_index = {pk: (int(document_id), checksum)
                     for pk, (document_id, checksum) in backend.stored_by_id("document_id", "checksum").items()}

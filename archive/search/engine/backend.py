@@ -46,7 +46,7 @@ from .analysis import PAIR_MARK, PairTerms, exact_analyzer, read_words, stem_wor
 from .bitmaps import CACHE_BYTES, Bitmaps, BitmapSet, SegmentCache, TimeBudget, docnums_of
 from .fields import DateKeyField, KeyField
 from .language import EXACT_FIELD, Language
-from .storage import IndexStorage, schema_version
+from .storage import Index, IndexStorage, schema_version
 
 DOCSET_CACHE_SIZE = 256
 MEGABYTE = 1024 * 1024
@@ -280,7 +280,7 @@ class WhooshBackend(IndexStorage, WhooshSearchBackend):
             if signature is None:
                 self.setup()
                 signature = self._index_signature()
-            self.index = self.storage.open_index(schema=self.schema)
+            self.index = self.storage.open_index(schema=self.schema, indexclass=Index)
             self._searcher = self.index.searcher()
             self._searcher_signature = signature
         return self._searcher
@@ -350,8 +350,7 @@ class WhooshBackend(IndexStorage, WhooshSearchBackend):
         """{facet value: bitmap of its documents} for one facet field."""
         if field not in self._value_sets:
             bitmaps = self.bitmaps()
-            reader = self.current_searcher().reader()
-            values = list(reader.lexicon(field)) if field in reader.indexed_field_names() else []
+            values = bitmaps.lexicon(field)
             self._value_sets[field] = {
                 (value.decode("utf-8") if isinstance(value, bytes) else value): bitmaps.term(field, value)
                 for value in values

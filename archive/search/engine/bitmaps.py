@@ -131,7 +131,9 @@ class SegmentCache:
 
 
 def size_of(value) -> int:
-    """Approximate bytes held by a cached bitmap, array or tuple of them."""
+    """Approximate bytes held by a cached bitmap, array, term or tuple of them."""
+    if isinstance(value, bytes):
+        return len(value) + 33
     if isinstance(value, int):
         return value.bit_length() // 8 + 32
     if isinstance(value, array):
@@ -170,6 +172,16 @@ class Bitmaps:
                 return bitmap_of(self.postings(segment, fieldname, text)[0], segment[0].doc_count_all())
             bits |= (self.cache.get((key, fieldname, text), compute) & live) << offset
         return bits
+
+    def lexicon(self, fieldname):
+        """Every term of a field in any segment, sorted; each segment's list is cached, so after a save only the
+        new segment's terms are read (Whoosh's merged lexicon walks every segment's terms again)."""
+        terms = set()
+        for reader, offset, key, live in self.segments:
+            def compute(reader=reader):
+                return tuple(reader.lexicon(fieldname)) if fieldname in reader.indexed_field_names() else ()
+            terms.update(self.cache.get((key, "lexicon", fieldname), compute))
+        return sorted(terms)
 
     def has_term(self, fieldname, text) -> bool:
         """Whether a term's bitmap is already cached for every segment."""

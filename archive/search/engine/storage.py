@@ -5,12 +5,21 @@ Every write takes one file lock (`index_lock`) and a Whoosh writer that waits, s
 delete is dropped when several processes write; a full rebuild is built beside the live index and
 swapped in atomically, so search works throughout. The version is a fingerprint of the schema and
 of the analysis (its code and word lists): any change to either makes check_index rebuild.
+
+A write never merges segments: Whoosh's default policy merged small segments inside the commit, so every
+ninth save or so of a statement took seconds instead of a fraction of one. Each save adds a small segment;
+`merge_small_segments` merges small segments into one: the smallest of them in a background thread once there
+are more than `MERGE_AT_SEGMENTS`, all of them in check_index. It writes the merged segment without the index
+lock, beside the index, and holds the lock only to carry over the deletions made meanwhile and to commit the
+new segment list.
 """
 
+import copy
 import fcntl
 import hashlib
 import inspect
 import json
+import logging
 import os
 import secrets
 import shutil
@@ -20,13 +29,23 @@ from contextlib import contextmanager
 
 from whoosh.codec.whoosh3 import W3Codec, W3PerDocReader, W3Segment
 from whoosh.filedb.filestore import FileStorage
+from whoosh.index import FileIndex
+from whoosh.reading import MultiReader, SegmentReader
 from whoosh.util import IDCHARS
+from whoosh.writing import NO_MERGE, SegmentWriter
 
 from . import analysis
+
+log = logging.getLogger(__name__)
 
 WRITER_TIMEOUT_SECONDS = 60
 VERSION_FILE = "schema_version"
 SEGMENT_ID_LENGTH = 16  # as Whoosh makes them: 16 of 36 characters, about 82 bits
+# More segments than this and the process that wrote the last one merges the small ones in the background.
+MERGE_AT_SEGMENTS = 10
+# A segment holding less than this share of the index's documents is small: merged with the other small ones.
+# The large ones (a rebuild writes one per indexing process) are left alone, so searchers keep their readers.
+SMALL_SEGMENT_SHARE = 0.1
 
 
 class ColumnsOpenedReader(W3PerDocReader):
@@ -66,6 +85,46 @@ class Codec(W3Codec):
         return W3Segment(self, indexname, segid="".join(secrets.choice(IDCHARS) for _ in range(SEGMENT_ID_LENGTH)))
 
 
+def reader_with_deletions(reader, segment, generation):
+    """An open segment reader answering with `segment`'s deletions (those in the index now): a copy sharing its
+    open files and what it loaded, so the reader it was copied from is left as it was."""
+    copied = copy.copy(reader)
+    copied._segment, copied._gen = segment, generation
+    copied._perdoc = copy.copy(reader._perdoc)
+    copied._perdoc._segment = segment
+    return copied
+
+
+class Index(FileIndex):
+    """Whoosh's file index, whose refreshed readers keep the open reader of every segment still in the index.
+    Whoosh's own refresh looks readers up by segment id in a table it keys by generation, so it reopened every
+    segment after each save: the next search in each process read again what the readers of the unchanged
+    (large) segments had loaded. A kept reader gets the segment's current deletions."""
+
+    @classmethod
+    def _reader(cls, storage, schema, segments, generation, reuse=None):
+        if not reuse or not segments:
+            return super()._reader(storage, schema, segments, generation)
+        open_readers = {reader.segment().segment_id(): reader for reader, _ in reuse.leaf_readers()
+                        if isinstance(reader, SegmentReader)}
+        readers, opened = [], []
+        try:
+            for segment in segments:
+                kept = open_readers.pop(segment.segment_id(), None)
+                if kept is None:
+                    opened.append(SegmentReader(storage, schema, segment, generation=generation))
+                    readers.append(opened[-1])
+                else:
+                    readers.append(reader_with_deletions(kept, segment, generation))
+        except BaseException:  # Whoosh retries when a file was deleted under it: the kept readers stay open
+            for reader in opened:
+                reader.close()
+            raise
+        for reader in open_readers.values():  # segments merged away or replaced by a rebuild
+            reader.close()
+        return readers[0] if len(readers) == 1 else MultiReader(readers, generation=generation)
+
+
 def writer_options():
     """Options for every index writer: our codec, and each part of a segment in a file of its own.
     Whoosh opens a part of a compound segment file by copying it into memory, so after every save
@@ -74,6 +133,7 @@ def writer_options():
 
 
 _lock_depth = threading.local()
+_merging_here = threading.Lock()  # one background merge per process
 
 
 @contextmanager
@@ -96,6 +156,74 @@ def index_lock(index_path):
         finally:
             _lock_depth.value = 0
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextmanager
+def merge_lock(index_path):
+    """One merge at a time across processes, without waiting: yields whether this one may merge."""
+    os.makedirs(os.path.dirname(os.path.abspath(index_path)), exist_ok=True)
+    with open(f"{index_path}.merge.lock", "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def small_segments(segments):
+    total = sum(segment.doc_count_all() for segment in segments)
+    return [segment for segment in segments if segment.doc_count_all() < total * SMALL_SEGMENT_SHARE]
+
+
+def smallest_to_merge(segments):
+    """The small segments a background merge takes: the smallest ones, up to the largest that holds no more
+    documents than the smaller ones together (two at least). A merged segment is then merged again only once
+    as many documents have been saved since, so a document is rewritten a few times, not at every merge."""
+    ordered = sorted(small_segments(segments), key=lambda segment: segment.doc_count_all())
+    end, smaller = 2, 0
+    for position, segment in enumerate(ordered):
+        if position >= 2 and segment.doc_count_all() <= smaller:
+            end = position + 1
+        smaller += segment.doc_count_all()
+    return ordered[:end] if len(ordered) >= 2 else []
+
+
+def write_merged(storage, schema, sources, folder):
+    """Write one segment holding the live documents of `sources` (segments of the index in `storage`) into
+    `folder`, an empty folder outside the index, and return it. Takes no lock: the sources are only read."""
+    target = FileStorage(folder).create_index(schema)
+    writer = SegmentWriter(target, _lk=False, **writer_options())
+    try:
+        for segment in sources:
+            reader = SegmentReader(storage, schema, segment)
+            try:
+                writer.add_reader(reader)
+            finally:
+                reader.close()
+        merged = writer._finalize_segment()
+    except BaseException:
+        writer.cancel()
+        raise
+    writer._finish()  # removes the writer's temporary files; the merged segment is committed by the caller
+    return merged
+
+
+def carry_deletions(sources, current, merged):
+    """Delete from `merged` the documents deleted from its sources since they were read: the merge wrote each
+    source's documents that were live then, in order. `current` maps segment ids to the segments as they are now."""
+    start = 0
+    for source in sources:
+        live = [docnum for docnum in range(source.doc_count_all()) if not source.is_deleted(docnum)]
+        since = set(current[source.segment_id()].deleted_docs()) - set(source.deleted_docs())
+        if since:
+            position = {docnum: start + offset for offset, docnum in enumerate(live)}
+            for docnum in since:
+                merged.delete_document(position[docnum])
+        start += len(live)
 
 
 def schema_version(schema, pairs):
@@ -127,7 +255,81 @@ class IndexStorage:
             except BaseException:
                 writer.cancel()
                 raise
-            writer.commit()
+            writer.commit(mergetype=NO_MERGE)
+
+    # Merges, never inside a write
+
+    def segment_count(self):
+        return len(self.storage.open_index(schema=self.schema)._segments())
+
+    def merge_in_background(self):
+        """After a write: when the index has more than MERGE_AT_SEGMENTS segments, merge the small ones in a
+        thread of this process (unless one is merging already); returns the thread, or None."""
+        if self.segment_count() <= MERGE_AT_SEGMENTS or not _merging_here.acquire(blocking=False):
+            return None
+
+        def merge():
+            try:
+                self.merge_small_segments(choose=smallest_to_merge)
+            except Exception:
+                log.exception("Merging the search index's small segments failed; the next write tries again")
+            finally:
+                _merging_here.release()
+
+        thread = threading.Thread(target=merge, name="index-merge", daemon=True)
+        thread.start()
+        return thread
+
+    def merge_small_segments(self, choose=small_segments):
+        """Merge the index's small segments (those `choose` picks) into one; returns how many were merged (0
+        when fewer than two are picked, when another process is merging, or when the index changed under the
+        merge in a way that makes it useless: a rebuild swapped in, or another merge). Searchers keep reading
+        the old segments' files."""
+        if not self.setup_complete:
+            self.setup()
+        with merge_lock(self.path) as allowed:
+            if not allowed:
+                return 0
+            index_folder = os.path.realpath(self.path)
+            storage = FileStorage(index_folder)
+            sources = choose(storage.open_index(schema=self.schema)._segments())
+            if len(sources) < 2:
+                return 0
+            parent, base = os.path.split(os.path.abspath(self.path))
+            for name in os.listdir(parent):  # a merge killed half-way leaves its folder; merges are one at a time
+                if name.startswith(f"{base}-merge-"):
+                    shutil.rmtree(os.path.join(parent, name), ignore_errors=True)
+            folder = os.path.join(parent, f"{base}-merge-{os.getpid()}")
+            os.makedirs(folder)
+            try:
+                merged = write_merged(storage, self.schema, sources, folder)
+                return self.commit_merged(index_folder, sources, merged, folder)
+            finally:
+                shutil.rmtree(folder, ignore_errors=True)
+
+    def commit_merged(self, index_folder, sources, merged, folder):
+        """Under the index lock: move the merged segment's files into the index and commit the segment list with
+        it in place of its sources, with the deletions made meanwhile."""
+        with index_lock(self.path):
+            if os.path.realpath(self.path) != index_folder:
+                return 0
+            writer = FileStorage(index_folder).open_index(schema=self.schema).writer(
+                timeout=WRITER_TIMEOUT_SECONDS, **writer_options())
+            current = {segment.segment_id(): segment for segment in writer.segments}
+            if any(source.segment_id() not in current for source in sources):
+                writer.cancel()
+                return 0
+            try:
+                carry_deletions(sources, current, merged)
+                for name in merged.list_files(FileStorage(folder)):
+                    os.replace(os.path.join(folder, name), os.path.join(index_folder, name))
+            except BaseException:
+                writer.cancel()
+                raise
+            merged_ids = {source.segment_id() for source in sources}
+            writer.commit(mergetype=lambda _writer, segments: [
+                segment for segment in segments if segment.segment_id() not in merged_ids] + [merged])
+        return len(sources)
 
     def clear(self, models=None, commit=True):
         if not self.setup_complete:
