@@ -37,7 +37,7 @@ def home(request):
     coverage = Meeting.objects.coverage()
     return render(request, "archive/home.html", {
         "coverage": {**coverage, "statements": Document.objects.count()},
-        "latest_documents": Document.objects.latest_added()[:LATEST_ADDITIONS],
+        "latest_documents": Document.objects.listed().latest_added()[:LATEST_ADDITIONS],
         "timeline": timeline.meetings_per_year(per_year),
         "per_year": per_year,
         "series_list": MeetingSeries.objects.with_edition_counts(),
@@ -106,7 +106,7 @@ def series_detail(request, slug):
 @require_GET
 def document_list(request):
     form = DocumentListForm(request.GET)
-    documents = Document.objects.filtered(**form.filters())
+    documents = Document.objects.listed().filtered(**form.filters())
     documents = {"newest": documents.latest_first, "oldest": documents.oldest_first,
                  "title": documents.by_title}[form.chosen_sort()]()
     page = Paginator(documents, DOCUMENTS_PER_PAGE).get_page(request.GET.get("page"))
@@ -125,7 +125,7 @@ def meeting_detail(request, slug):
     mentions = Meeting.objects.filter(mentioned_in__document__meeting=meeting).distinct().order_by("start_date")
     return render(request, "archive/meeting_detail.html", {
         "meeting": meeting,
-        "documents": meeting.documents.all(),
+        "documents": meeting.documents.listed(),
         "previous_meeting": meeting.previous_in_series(),
         "next_meeting": meeting.next_in_series(),
         "mentioned_in": mentioned_in,
