@@ -9,9 +9,8 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
 from . import compare, timeline
-from .citations import paragraph_citation
 from .forms import CompareForm, DocumentListForm, search_request
-from .models import Document, Meeting, MeetingSeries, Paragraph
+from .models import UNLISTED_DOCUMENT_FIELDS, Document, Meeting, MeetingSeries, Paragraph
 from .public_export import PUBLIC_FILES, ZIP_NAME, stream_archive_zip
 from .ratelimits import limited
 from .search import service
@@ -121,6 +120,7 @@ def document_list(request):
 def meeting_detail(request, slug):
     meeting = get_object_or_404(Meeting.objects.select_related("series"), slug=slug)
     mentioned_in = (Paragraph.objects.filter(mentions=meeting).select_related("document__meeting")
+                    .defer(*(f"document__{name}" for name in UNLISTED_DOCUMENT_FIELDS))
                     .order_by("-document__meeting__start_date", "document_id", "position"))
     mentions = Meeting.objects.filter(mentioned_in__document__meeting=meeting).distinct().order_by("start_date")
     return render(request, "archive/meeting_detail.html", {
@@ -257,6 +257,10 @@ def paragraph_history(request, pk):
 
 def cited_paragraph(request, pk):
     """The paragraph and its citations, the permanent URL on this site's host."""
+    # The citation libraries (citeproc-py, bibtexparser, rispy) are imported by the first citation a worker
+    # renders, not by every worker at startup.
+    from .citations import paragraph_citation
+
     paragraph = get_object_or_404(Paragraph.objects.select_related("document__meeting__series"), pk=pk)
     return paragraph, paragraph_citation(paragraph, request.build_absolute_uri(paragraph.get_absolute_url()))
 
