@@ -1,6 +1,8 @@
 """What a web worker holds: at startup it has not imported the libraries only ingest or a single page needs,
 and a list of statements never reads every statement's full text into memory."""
 
+import csv
+import io
 import json
 import subprocess
 import sys
@@ -10,6 +12,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from archive import api
 from archive.models import UNLISTED_DOCUMENT_FIELDS, Document, MeetingSeries
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,3 +66,13 @@ def test_lists_of_statements_leave_their_full_text_in_the_database(client, seeds
         for column in UNLISTED_DOCUMENT_FIELDS:
             assert f'"archive_document"."{column}"' not in read, (page, column)
 
+
+
+def test_the_csv_export_is_sent_in_pieces_as_its_rows_are_read(client, seeds, monkeypatch):
+    monkeypatch.setattr(api, "CSV_PIECE_CHARS", 1)  # a piece per row, so a small archive gives several
+    response = client.get("/api/search.csv", {"q": "Korea"})
+    assert response.status_code == 200 and response.streaming
+    pieces = [piece.decode("utf-8-sig") for piece in response.streaming_content]
+    rows = list(csv.DictReader(io.StringIO("".join(pieces))))
+    assert len(rows) == client.get("/api/search/", {"q": "Korea"}).json()["count"] > 1
+    assert len(pieces) >= len(rows)
