@@ -477,8 +477,7 @@ class WhooshBackend(IndexStorage, WhooshSearchBackend):
                     extra["spans"] = self.spans(text, spec)
                     extra["excerpt"] = highlighting.excerpt(text, extra["spans"])
                 if self.group_field:
-                    group = self.docset(whoosh_query.Term(self.group_field, stored[self.group_field]))
-                    extra["group_matches"] = (hits & group).bit_count()
+                    extra["group_matches"] = self.bitmaps().count_among(self.group_field, stored[self.group_field], hits)
                 results.append(self.result(stored, score, **extra))
         suggestion = None
         if not hits and spelling_query is not None:

@@ -165,6 +165,23 @@ class Bitmaps:
             bits |= (self.cache.get((key, fieldname, text), compute) & live) << offset
         return bits
 
+    def count_among(self, fieldname, text, hits) -> int:
+        """How many of `hits` (live documents) hold a term. For a term of a few documents, such as the paragraphs
+        of one statement, the cache keeps a bitmap of the term's span of each segment only, from its first
+        document: a bitmap as wide as the segment for every statement ever shown would fill it as the index grows."""
+        btext = text if isinstance(text, bytes) else self.searcher.schema[fieldname].to_bytes(text)
+        count = 0
+        for segment in self.segments:
+            reader, offset, key, live = segment
+
+            def compute(segment=segment):
+                ids = self.postings(segment, fieldname, btext)[0]
+                return (ids[0], bitmap_of((docnum - ids[0] for docnum in ids), ids[-1] - ids[0] + 1)) if ids else (0, 0)
+            first, span = self.cache.get((key, "span", fieldname, btext), compute)
+            if span:
+                count += ((hits >> (offset + first)) & span).bit_count()
+        return count
+
     def has_term(self, fieldname, text) -> bool:
         """Whether a term's bitmap is already cached for every segment."""
         return all((key, fieldname, text) in self.cache for reader, offset, key, live in self.segments)
