@@ -16,7 +16,7 @@ from whoosh import query as whoosh_query
 from whoosh.idsets import DocIdSet
 from whoosh.matching import FilterMatcher
 
-CACHE_BYTES = 256 * 1024 * 1024  # per process
+CACHE_BYTES = 128 * 1024 * 1024  # per process, unless the connection's CACHE_MB says otherwise
 # Fewer hits than a term's postings by this factor: look each hit up instead of walking the postings.
 LOOKUP_RATIO = 16
 POSTINGS_PER_BLOCK = 128  # Whoosh's W3 codec: postings are read a block of this many at a time
