@@ -172,7 +172,7 @@ class Bitmaps:
         btext = text if isinstance(text, bytes) else self.searcher.schema[fieldname].to_bytes(text)
         count = 0
         for segment in self.segments:
-            reader, offset, key, live = segment
+            offset, key = segment[1], segment[2]
 
             def compute(segment=segment):
                 ids = self.postings(segment, fieldname, btext)[0]
