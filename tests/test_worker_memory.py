@@ -1,5 +1,5 @@
-"""What a web worker holds: at startup it has not imported the libraries only ingest or a single page needs,
-and a list of statements never reads every statement's full text into memory."""
+"""What a web worker holds: at startup it has not imported the libraries only ingest or a single page needs, a
+list of statements never reads every statement's full text into memory, and the CSV export is streamed."""
 
 import csv
 import io
