@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from functools import cached_property
 
-import networkx
 
 # Two paragraphs less alike than this (`Similarity`) are not the same passage. Read off the hand-made
 # alignments of the Summit and Dialogue editions (tests/data/editions): all but one of the pairs that are
@@ -190,6 +189,8 @@ def _run(kind, text, tokens, start, stop):
 
 def align(old: list, new: list, threshold: float = MATCH_THRESHOLD) -> list:
     """[(old index, new index, score)] of the best one-to-one alignment, in the order of `new`."""
+    import networkx  # imported by the first comparison a worker makes, not by every worker at startup
+
     graph = networkx.Graph()
     scores = {}
     similarity = Similarity([*old, *new])

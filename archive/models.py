@@ -66,7 +66,8 @@ class MeetingQuerySet(models.QuerySet):
 
     def with_documents(self):
         """Ready to list: the series and the documents of every meeting read in two more queries, not one per row."""
-        return self.select_related("series").prefetch_related("documents")
+        return self.select_related("series").prefetch_related(
+            models.Prefetch("documents", queryset=Document.objects.listed()))
 
     def in_series_order(self):
         """Editions in the order they were held: by ordinal, then date, those with neither last."""
@@ -158,7 +159,16 @@ class Meeting(models.Model):
         return None
 
 
+# A document's columns that only its own page, the admin and ingest read: the full text as read and how it was
+# read. A list of documents leaves them in the database, so a worker never holds every statement's text at once.
+UNLISTED_DOCUMENT_FIELDS = ("raw_text", "summary", "extraction", "paragraph_corrections")
+
+
 class DocumentQuerySet(models.QuerySet):
+    def listed(self):
+        """Without the columns a list of documents never shows (UNLISTED_DOCUMENT_FIELDS)."""
+        return self.defer(*UNLISTED_DOCUMENT_FIELDS)
+
     def latest_first(self):
         """Newest first by the best date known: published, else the day the meeting was held."""
         best_date = Coalesce("published_on", "meeting__start_date")

@@ -4,9 +4,6 @@ search service, so a trend reads a phrase (aliases, folding, filters, dates) exa
 
 from dataclasses import dataclass, field
 
-import pygal
-from pygal.style import Style
-
 from .search import service
 
 PER_PARAGRAPHS = 1000  # rates are matching paragraphs per this many paragraphs of the same year
@@ -15,7 +12,7 @@ MAX_PHRASES = 5  # phrases compared at once; each costs several searches
 CHART_SIZE = (800, 400)  # the chart's drawing size without its legend; the page scales it to the screen
 LEGEND_LINE_HEIGHT = 20  # the legend below the chart has a line per line of the chart
 # Line colours with at least 3:1 contrast on white, told apart also by their dots' shapes and the legend.
-CHART_STYLE = Style(
+CHART_STYLE = dict(
     background="white", plot_background="white", foreground="#1f2933", foreground_strong="#1f2933",
     foreground_subtle="#52606d", font_family="DejaVu Sans, Arial, sans-serif",
     colors=("#1d4ed8", "#b91c1c", "#047857", "#7c3aed", "#b45309", "#0e7490", "#be185d", "#4d7c0f"),
@@ -126,9 +123,13 @@ def without_scripts(root):
 def chart_svg(lines, years, title):
     """A line chart of the lines' rates per year, as SVG without scripts. A year a series has no paragraphs
     in is a gap in its line."""
+    # pygal (and lxml with it) is imported by the first chart a worker draws, not by every worker at startup.
+    import pygal
+    from pygal.style import Style
+
     width, height = CHART_SIZE
     chart = pygal.Line(
-        js=[], style=CHART_STYLE, width=width, height=height + LEGEND_LINE_HEIGHT * len(lines), title=title, x_labels=years,
+        js=[], style=Style(**CHART_STYLE), width=width, height=height + LEGEND_LINE_HEIGHT * len(lines), title=title, x_labels=years,
         y_title=f"paragraphs per {PER_PARAGRAPHS:,}", legend_at_bottom=True, legend_at_bottom_columns=1, truncate_legend=-1,
         allow_interruptions=True, include_x_axis=True, dots_size=4, show_x_guides=False,
         disable_xml_declaration=True, no_data_text="No paragraphs",

@@ -10,9 +10,8 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
 from . import compare, timeline
-from .citations import paragraph_citation
 from .forms import CompareForm, DocumentListForm, search_request
-from .models import Document, Meeting, MeetingSeries, Paragraph
+from .models import UNLISTED_DOCUMENT_FIELDS, Document, Meeting, MeetingSeries, Paragraph
 from .pages import archive_page, conditional_page
 from .public_export import PUBLIC_FILES, ZIP_NAME, stream_archive_zip
 from .ratelimits import limited
@@ -40,7 +39,7 @@ def home(request):
     coverage = Meeting.objects.coverage()
     return render(request, "archive/home.html", {
         "coverage": {**coverage, "statements": Document.objects.count()},
-        "latest_documents": Document.objects.latest_added()[:LATEST_ADDITIONS],
+        "latest_documents": Document.objects.listed().latest_added()[:LATEST_ADDITIONS],
         "timeline": timeline.meetings_per_year(per_year),
         "per_year": per_year,
         "series_list": MeetingSeries.objects.with_edition_counts(),
@@ -113,7 +112,7 @@ def series_detail(request, slug):
 @archive_page
 def document_list(request):
     form = DocumentListForm(request.GET)
-    documents = Document.objects.filtered(**form.filters())
+    documents = Document.objects.listed().filtered(**form.filters())
     documents = {"newest": documents.latest_first, "oldest": documents.oldest_first,
                  "title": documents.by_title}[form.chosen_sort()]()
     page = Paginator(documents, DOCUMENTS_PER_PAGE).get_page(request.GET.get("page"))
@@ -129,11 +128,12 @@ def document_list(request):
 def meeting_detail(request, slug):
     meeting = get_object_or_404(Meeting.objects.select_related("series"), slug=slug)
     mentioned_in = (Paragraph.objects.filter(mentions=meeting).select_related("document__meeting")
+                    .defer(*(f"document__{name}" for name in UNLISTED_DOCUMENT_FIELDS))
                     .order_by("-document__meeting__start_date", "document_id", "position"))
     mentions = Meeting.objects.filter(mentioned_in__document__meeting=meeting).distinct().order_by("start_date")
     return render(request, "archive/meeting_detail.html", {
         "meeting": meeting,
-        "documents": meeting.documents.all(),
+        "documents": meeting.documents.listed(),
         "previous_meeting": meeting.previous_in_series(),
         "next_meeting": meeting.next_in_series(),
         "mentioned_in": mentioned_in,
@@ -276,6 +276,10 @@ def paragraph_history(request, pk):
 
 def cited_paragraph(request, pk):
     """The paragraph and its citations, the permanent URL on this site's host."""
+    # The citation libraries (citeproc-py, bibtexparser, rispy) are imported by the first citation a worker
+    # renders, not by every worker at startup.
+    from .citations import paragraph_citation
+
     paragraph = get_object_or_404(Paragraph.objects.select_related("document__meeting__series"), pk=pk)
     return paragraph, paragraph_citation(paragraph, request.build_absolute_uri(paragraph.get_absolute_url()))
 

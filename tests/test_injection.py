@@ -133,7 +133,7 @@ def test_stored_payloads_come_out_inert_everywhere(client, payload_archive, sett
     for hit in data["results"]:
         assert_snippet_only_marks(hit["snippet"], "the JSON")
     assert_plain_atom(get(client, "/search/feed/", {"q": MARKER}).content, "the feed")
-    assert_no_formulas(get(client, "/api/search.csv", {"q": MARKER}).content, "the CSV")
+    assert_no_formulas(get(client, "/api/search.csv", {"q": MARKER}).getvalue(), "the CSV")
 
 
 def test_the_atom_summary_of_escaped_markup_is_text_not_html(client, search_index, django_capture_on_commit_callbacks):
@@ -167,7 +167,7 @@ def test_a_payload_in_the_query_or_the_filters_comes_out_inert(client, seeds, se
         for hit in get(client, "/api/search/", {"q": f"Korea {payload}"}).json()["results"]:
             assert_snippet_only_marks(hit["snippet"], f"the JSON for {payload}")
         assert_plain_atom(get(client, "/search/feed/", {"q": payload}).content, f"the feed for {payload}")
-        assert_no_formulas(get(client, "/api/search.csv", {"q": f"Korea OR {payload}"}).content, f"the CSV for {payload}")
+        assert_no_formulas(get(client, "/api/search.csv", {"q": f"Korea OR {payload}"}).getvalue(), f"the CSV for {payload}")
 
 
 @pytest.mark.parametrize("text, stored", [

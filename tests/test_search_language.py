@@ -167,7 +167,7 @@ def test_similar_passages_come_from_other_statements(client, corpus):
 def test_csv_has_every_hit(client, corpus):
     response = client.get("/api/search.csv", {"q": "the"})
     assert response["Content-Type"].startswith("text/csv")
-    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    rows = list(csv.DictReader(io.StringIO(response.getvalue().decode())))
     assert len(rows) == client.get("/api/search/", {"q": "the"}).json()["count"] > 10
     assert rows[0]["paragraph_url"].startswith("http://testserver/documents/")
 

@@ -31,8 +31,9 @@ def answers(client, params):
     count, _ = page_count(client, params)
     data = client.get("/api/search/", params).json()
     response = client.get("/api/search.csv", params)
-    assert response.content.startswith("\ufeff".encode())
-    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    content = response.getvalue()
+    assert content.startswith("\ufeff".encode())
+    rows = list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"))))
     entries = ET.fromstring(client.get("/search/feed/", params).content).findall(f"{ATOM}entry")
     return count, data, rows, entries
 

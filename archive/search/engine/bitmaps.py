@@ -16,7 +16,7 @@ from whoosh import query as whoosh_query
 from whoosh.idsets import DocIdSet
 from whoosh.matching import FilterMatcher
 
-CACHE_BYTES = 256 * 1024 * 1024  # per process
+CACHE_BYTES = 128 * 1024 * 1024  # per process, unless the connection's CACHE_MB says otherwise
 # Fewer hits than a term's postings by this factor: look each hit up instead of walking the postings.
 LOOKUP_RATIO = 16
 POSTINGS_PER_BLOCK = 128  # Whoosh's W3 codec: postings are read a block of this many at a time
@@ -182,6 +182,23 @@ class Bitmaps:
                 return tuple(reader.lexicon(fieldname)) if fieldname in reader.indexed_field_names() else ()
             terms.update(self.cache.get((key, "lexicon", fieldname), compute))
         return sorted(terms)
+
+    def count_among(self, fieldname, text, hits) -> int:
+        """How many of `hits` (live documents) hold a term. For a term of a few documents, such as the paragraphs
+        of one statement, the cache keeps a bitmap of the term's span of each segment only, from its first
+        document: a bitmap as wide as the segment for every statement ever shown would fill it as the index grows."""
+        btext = text if isinstance(text, bytes) else self.searcher.schema[fieldname].to_bytes(text)
+        count = 0
+        for segment in self.segments:
+            offset, key = segment[1], segment[2]
+
+            def compute(segment=segment):
+                ids = self.postings(segment, fieldname, btext)[0]
+                return (ids[0], bitmap_of((docnum - ids[0] for docnum in ids), ids[-1] - ids[0] + 1)) if ids else (0, 0)
+            first, span = self.cache.get((key, "span", fieldname, btext), compute)
+            if span:
+                count += ((hits >> (offset + first)) & span).bit_count()
+        return count
 
     def has_term(self, fieldname, text) -> bool:
         """Whether a term's bitmap is already cached for every segment."""
