@@ -11,16 +11,26 @@ from pathlib import Path
 
 from whoosh import query as whoosh_query
 from whoosh.analysis import CharsetFilter, Filter, LowercaseFilter, RegexTokenizer, StemFilter
+from whoosh.fields import TEXT
 from whoosh.lang.porter2 import stem
 from whoosh.support.charset import accent_map
 
 STEM_MARK = "~"
 PAIR_MARK = "^"
+WORD_CACHE_SIZE = 200_000
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=WORD_CACHE_SIZE)
 def stem_word(word):
     return stem(word)
+
+
+@lru_cache(maxsize=WORD_CACHE_SIZE)
+def folded_and_stem(raw):
+    """A word as `exact_analyzer` folds it, and its marked stem when the two differ (else None)."""
+    word = raw.lower().translate(accent_map)
+    stemmed = stem_word(word)
+    return word, (STEM_MARK + stemmed if stemmed != word else None)
 
 
 def read_words(path):
@@ -92,6 +102,40 @@ def exact_analyzer():
 
 def text_analyzer(pairs):
     return exact_analyzer() | StemMarkFilter(pairs)
+
+
+class TextField(TEXT):
+    """The text field: indexed with `text_analyzer`'s terms and positions, worked out once per distinct
+    word (`folded_and_stem`) rather than by passing a token object through four filters for every word.
+    A rebuild spent half its indexing time in that token stream. Queries still use the analyzer."""
+
+    def __init__(self, pairs, **kwargs):
+        super().__init__(analyzer=text_analyzer(pairs), **kwargs)
+        self.pairs = pairs
+
+    def index(self, value, **kwargs):
+        if kwargs or not isinstance(value, str):
+            yield from super().index(value, **kwargs)
+            return
+        positions = {}
+        pair_of = self.pairs.pair
+        previous = None
+        for position, match in enumerate(WORD_PATTERN.finditer(value)):
+            word, marked_stem = folded_and_stem(match.group(0))
+            positions.setdefault(word, []).append(position)
+            if marked_stem:
+                positions.setdefault(marked_stem, []).append(position)
+            pair = pair_of(previous, word) if previous else None
+            if pair:
+                positions.setdefault(pair, []).append(position)
+            previous = word
+        boost = self.format.field_boost
+        encode = self.format.encode
+        for term, term_positions in positions.items():
+            yield term.encode("utf-8"), len(term_positions), float(len(term_positions)) * boost, encode(term_positions)
+
+
+WORD_PATTERN = RegexTokenizer().expression  # the words `exact_analyzer` tokenizes
 
 
 def stemmed_analyzer():

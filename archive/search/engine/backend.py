@@ -42,7 +42,7 @@ from whoosh.fields import ID as WHOOSH_ID, KEYWORD, STORED, TEXT, Schema
 
 from . import highlight as highlighting
 from . import spelling
-from .analysis import PAIR_MARK, PairTerms, exact_analyzer, read_words, stem_word, stemmed_analyzer, text_analyzer
+from .analysis import PAIR_MARK, PairTerms, TextField, exact_analyzer, read_words, stem_word, stemmed_analyzer
 from .bitmaps import CACHE_BYTES, Bitmaps, BitmapSet, SegmentCache, TimeBudget, docnums_of
 from .fields import DateKeyField, KeyField
 from .language import EXACT_FIELD, Language
@@ -151,7 +151,7 @@ class WhooshBackend(IndexStorage, WhooshSearchBackend):
             name = field.index_fieldname
             if field.document:
                 content_field_name = name
-                schema[name] = TEXT(stored=True, analyzer=text_analyzer(self.pairs), multitoken_query="phrase")
+                schema[name] = TextField(self.pairs, stored=True, multitoken_query="phrase")
             elif not field.indexed:
                 schema[name] = STORED()
             elif isinstance(field, FacetField) and isinstance(field, MultiValueField):
