@@ -12,6 +12,7 @@ from pathlib import Path
 from whoosh import query as whoosh_query
 from whoosh.analysis import CharsetFilter, Filter, LowercaseFilter, RegexTokenizer, StemFilter
 from whoosh.fields import TEXT
+from whoosh.formats import Positions
 from whoosh.lang.porter2 import stem
 from whoosh.support.charset import accent_map
 
@@ -114,7 +115,7 @@ class TextField(TEXT):
         self.pairs = pairs
 
     def index(self, value, **kwargs):
-        if kwargs or not isinstance(value, str):
+        if kwargs or not isinstance(value, str) or type(self.format) is not Positions:
             yield from super().index(value, **kwargs)
             return
         positions = {}
@@ -132,7 +133,17 @@ class TextField(TEXT):
         boost = self.format.field_boost
         encode = self.format.encode
         for term, term_positions in positions.items():
-            yield term.encode("utf-8"), len(term_positions), float(len(term_positions)) * boost, encode(term_positions)
+            if len(term_positions) == 1:  # most terms of a paragraph: their encoding is looked up
+                encoded = one_position(term_positions[0])
+            else:
+                encoded = encode(term_positions)
+            yield term.encode("utf-8"), len(term_positions), float(len(term_positions)) * boost, encoded
+
+
+@lru_cache(maxsize=WORD_CACHE_SIZE)
+def one_position(position):
+    """How the text field's postings encode a term's one position in a text."""
+    return Positions().encode([position])
 
 
 WORD_PATTERN = RegexTokenizer().expression  # the words `exact_analyzer` tokenizes

@@ -18,7 +18,7 @@ import threading
 import time
 from contextlib import contextmanager
 
-from whoosh.codec.whoosh3 import W3Codec, W3PerDocReader, W3Segment
+from whoosh.codec.whoosh3 import W3Codec, W3PerDocReader, W3PostingsWriter, W3Segment
 from whoosh.filedb.filestore import FileStorage
 from whoosh.util import IDCHARS
 
@@ -27,6 +27,9 @@ from . import analysis
 WRITER_TIMEOUT_SECONDS = 60
 VERSION_FILE = "schema_version"
 SEGMENT_ID_LENGTH = 16  # as Whoosh makes them: 16 of 36 characters, about 82 bits
+# A block of fewer postings is written uncompressed: zlib saves a few bytes at most (a one-posting block grows),
+# and most terms (rare words, pairs) have a block this small: compressing each was a tenth of a rebuild.
+COMPRESS_FROM_POSTINGS = 8
 
 
 class ColumnsOpenedReader(W3PerDocReader):
@@ -49,6 +52,20 @@ class ColumnsOpenedReader(W3PerDocReader):
         return fieldname in self._colfiles
 
 
+class PostingsWriter(W3PostingsWriter):
+    """Whoosh's postings writer, which compresses only blocks of at least `COMPRESS_FROM_POSTINGS` postings.
+    Each block records whether it is compressed, so readers need no change."""
+
+    def _write_block(self, last=False):
+        compression = self._compression
+        if len(self._ids) < COMPRESS_FROM_POSTINGS:
+            self._compression = 0
+        try:
+            super()._write_block(last)
+        finally:
+            self._compression = compression
+
+
 class Codec(W3Codec):
     """Whoosh's own codec without per-block field-length statistics: looking up every posting's
     field length was a seventh of a rebuild. Whoosh's scorer then bounds a block's score from its
@@ -58,6 +75,10 @@ class Codec(W3Codec):
 
     def per_document_reader(self, storage, segment):
         return ColumnsOpenedReader(storage, segment)
+
+    def postings_writer(self, dbfile, byteids=False):
+        return PostingsWriter(dbfile, blocklimit=self._blocklimit, byteids=byteids, compression=self._compression,
+                              inlinelimit=self._inlinelimit)
 
     def new_segment(self, storage, indexname):
         """A segment whose id is drawn from the system's randomness. Whoosh draws it from the `random` module,

@@ -1,0 +1,217 @@
+"""A full build of an index, written by several processes at once, each a segment of its own.
+
+Whoosh's own writer sends every posting through a general sorting pool: a tuple per posting, a sort of
+all of them at the end, then one call per posting into the postings file. A build knows more: each
+process receives its documents in order, so a term's postings arrive already in document order. Here
+each term keeps its postings in a list as they come; at the end only the terms are sorted, and each
+term's list is cut into the postings file's blocks directly. The files are Whoosh's own format, byte for
+byte what its writer makes of the same documents.
+
+`build_segments` farms batches of documents out to the processes: each part of the input goes to one
+process, so each segment holds its part in the order given. A process whose postings outgrow its share
+of memory closes its segment and starts another.
+"""
+
+import multiprocessing
+import traceback
+from array import array
+from itertools import islice
+
+from whoosh.fields import UnknownFieldError
+from whoosh.writing import SegmentWriter
+
+BATCH_DOCUMENTS = 200  # documents sent to a process at a time
+# What one posting held in memory costs, roughly: a list slot for each of its three parts and its encoded
+# positions; a term's own list, key and dictionary slot. Used to keep a process under its memory share.
+POSTING_BYTES = 80
+TERM_BYTES = 200
+
+
+class BulkSegmentWriter(SegmentWriter):
+    """Writes one new segment from documents added in order (never commits an index: see `build_segments`)."""
+
+    def __init__(self, index, **options):
+        super().__init__(index, _lk=False, **options)
+        if self.codec.length_stats or any(field.vector or field.separate_spelling() for _, field in self.schema.items()):
+            raise ValueError("a bulk build writes no field-length statistics, term vectors or spelling fields")
+        self.postings = {}  # (field name, term bytes): [docnum, weight, value, docnum, weight, value, …]
+        self.posting_count = 0
+
+    def memory_estimate(self):
+        return self.posting_count * POSTING_BYTES + len(self.postings) * TERM_BYTES
+
+    def add_document(self, **fields):
+        self._check_state()
+        schema, postings, perdocwriter, docnum = self.schema, self.postings, self.perdocwriter, self.docnum
+        names = sorted(name for name in fields if not name.startswith("_"))
+        self._check_fields(schema, names)
+        perdocwriter.start_doc(docnum)
+        for name in names:
+            value = fields[name]
+            if value is None:
+                continue
+            field = schema[name]
+            length = 0
+            if field.indexed:
+                scorable = field.scorable
+                for term, frequency, weight, encoded in field.index(value):
+                    key = (name, term)
+                    term_postings = postings.get(key)
+                    if term_postings is None:
+                        term_postings = postings[key] = []
+                    term_postings += (docnum, weight, encoded)
+                    self.posting_count += 1
+                    if scorable:
+                        length += frequency
+            perdocwriter.add_field(name, field, value if field.stored else None, length)
+            if field.column_type:
+                perdocwriter.add_column_value(name, field.column_type, field.to_column_value(value))
+        perdocwriter.finish_doc()
+        self._added = True
+        self.docnum += 1
+
+    def _flush_segment(self):
+        self.perdocwriter.close()
+        fieldwriter = self.fieldwriter
+        field_name = None
+        for name, term in sorted(self.postings):
+            if name != field_name:
+                if field_name is not None:
+                    fieldwriter.finish_field()
+                fieldwriter.start_field(name, self.schema[name])
+                field_name = name
+            write_term(fieldwriter, term, self.postings[name, term])
+        if field_name is not None:
+            fieldwriter.finish_field()
+        fieldwriter.close()
+        self.postings = {}
+
+    def finish(self):
+        """Write the segment's files; returns the segment."""
+        return self._finalize_segment()
+
+
+def write_term(fieldwriter, term, postings):
+    """A term's postings (docnum, weight, value, … in document order) as the blocks Whoosh's postings
+    writer makes of them one `add` at a time: full blocks of its block size, the last one shorter."""
+    fieldwriter.start_term(term)
+    writer = fieldwriter._postwriter
+    block_size = writer._blocklimit * 3
+    for start in range(0, len(postings), block_size):
+        if start:
+            writer._write_block()  # and starts the next block
+        block = postings[start:start + block_size]
+        weights = block[1::3]
+        writer._ids = array("I", block[0::3])
+        writer._weights = array("f", weights)
+        writer._values = [value for value in block[2::3] if value]
+        writer._maxweight = max(0, *weights)
+    fieldwriter.finish_term()
+
+
+def write_part(index, batches, limit_bytes, options):
+    """Index the documents of `batches` (lists of field dicts) into segments; returns the segments."""
+    segments = []
+    writer = None
+    for batch in batches:
+        for fields in batch:
+            if writer is None:
+                writer = BulkSegmentWriter(index, **options)
+            writer.add_document(**fields)
+        if writer is not None and writer.memory_estimate() > limit_bytes:
+            segments.append(writer.finish())
+            writer = None
+    if writer is not None:
+        segments.append(writer.finish())
+    return segments
+
+
+def build_segments(index, parts, limit_bytes, options, started=None, progress=None):
+    """Index each of `parts` (iterables of field dicts) in a process of its own, and commit the new segments
+    to `index` (which must be empty and not otherwise written meanwhile), in the order of `parts`.
+
+    The calling process reads the parts, a batch from each in turn, and sends them; `started(process)` runs
+    first in each new process. `progress(iterable)` wraps the stream of documents read. Each process keeps
+    its postings under `limit_bytes`."""
+    context = multiprocessing.get_context("fork")
+    channels, processes = [], []
+    try:
+        for number in range(len(parts)):
+            ours, theirs = context.Pipe()
+            process = context.Process(target=_serve_part, args=(index, theirs, limit_bytes, options, started),
+                                      name=f"index-build-{number}", daemon=True)
+            process.start()
+            theirs.close()
+            channels.append(ours)
+            processes.append(process)
+        documents = _interleaved(parts)
+        pending = [[] for _ in parts]
+        for number, fields in progress(documents) if progress else documents:
+            pending[number].append(fields)
+            if len(pending[number]) == BATCH_DOCUMENTS:
+                _send(channels[number], pending[number])
+                pending[number] = []
+        for channel, batch in zip(channels, pending):
+            if batch:
+                _send(channel, batch)
+            _send(channel, None)
+        segments = []
+        for channel in channels:
+            segments += _result(channel)
+        for process in processes:
+            process.join()
+    finally:
+        for process in processes:
+            if process.is_alive():
+                process.kill()
+                process.join()
+    writer = SegmentWriter(index, **options)
+    writer._close_segment()
+    writer._commit_toc(segments)
+    writer._finish()
+
+
+def _interleaved(parts):
+    """(part number, item), a batch from each part in turn, so that every process has work throughout."""
+    iterators = dict(enumerate(map(iter, parts)))
+    while iterators:
+        for number, iterator in list(iterators.items()):
+            batch = list(islice(iterator, BATCH_DOCUMENTS))
+            if len(batch) < BATCH_DOCUMENTS:
+                del iterators[number]
+            for item in batch:
+                yield number, item
+
+
+def _send(channel, batch):
+    try:
+        channel.send(batch)
+    except (BrokenPipeError, ConnectionResetError):
+        _result(channel)  # the process stopped: raise its error
+        raise
+
+
+def _result(channel):
+    try:
+        status, value = channel.recv()
+    except EOFError:
+        raise RuntimeError("an index build process died") from None
+    if status == "error":
+        raise RuntimeError(f"an index build process failed:\n{value}")
+    return value
+
+
+def _serve_part(index, channel, limit_bytes, options, started):
+    try:
+        if started:
+            started(multiprocessing.current_process())
+
+        def batches():
+            while (batch := channel.recv()) is not None:
+                yield batch
+
+        channel.send(("done", write_part(index, batches(), limit_bytes, options)))
+    except BaseException:
+        channel.send(("error", traceback.format_exc()))
+    finally:
+        channel.close()
