@@ -37,7 +37,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import connections as databases
 from django.db import transaction
-from django.db.models import Count, Max
+from django.db.models import Max, Q
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.utils import timezone
 from haystack import connections
@@ -322,19 +322,21 @@ def start_node():
 
 
 def rebuild_parts(search_index, number):
-    """The paragraphs to index in at most `number` querysets of about equal size, each a run of whole documents
-    in index order (so the new index holds the paragraphs in that order), and how many paragraphs in all."""
-    from ..models import Paragraph
+    """The paragraphs to index in `number` querysets of about equal size, each a run of them in index order
+    (so the new index holds the paragraphs in that order), and how many paragraphs in all."""
+    paragraphs = search_index.index_queryset()
+    total = paragraphs.count()
+    keys = paragraphs.values_list("document_id", "position")
+    bounds = [None, *(keys[total * part // number] for part in range(1, number) if total), None]
 
-    sizes = list(Paragraph.objects.order_by("document_id").values_list("document_id").annotate(size=Count("pk")))
-    total = sum(size for _, size in sizes)
-    parts, after, taken = [], None, 0
-    for document_id, size in sizes:
-        taken += size
-        if taken * number >= total * (len(parts) + 1):
-            paragraphs = search_index.index_queryset().filter(document_id__lte=document_id)
-            parts.append(paragraphs if after is None else paragraphs.filter(document_id__gt=after))
-            after = document_id
+    def at_or_after(bound):
+        document_id, position = bound
+        return Q(document_id__gt=document_id) | Q(document_id=document_id, position__gte=position)
+
+    parts = []
+    for first, after_last in zip(bounds, bounds[1:]):
+        part = paragraphs if first is None else paragraphs.filter(at_or_after(first))
+        parts.append(part if after_last is None else part.exclude(at_or_after(after_last)))
     return parts, total
 
 
