@@ -198,10 +198,11 @@ class WhooshBackend(IndexStorage, WhooshSearchBackend):
         except SkipDocument:
             return None
         prepared.pop("boost", None)
+        schema = self.schema
         return {
-            key: self._from_python(value)
+            key: value if type(value) is str else self._from_python(value)  # most values are text already
             for key, value in prepared.items()
-            if value not in (None, "", []) and key in self.schema
+            if value not in (None, "", []) and key in schema
         }
 
     def write_documents(self, writer, search_index, group_values, objects):
