@@ -9,6 +9,7 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.writing import SegmentWriter
 
 from archive.search.engine.analysis import TextField
+from archive.search.engine.bitmaps import POSTINGS_PER_BLOCK
 from archive.search.engine.build import BulkSegmentWriter
 from archive.search.engine.storage import writer_options
 from archive.search.indexing import get_backend, paragraph_index, rebuild_index
@@ -63,7 +64,9 @@ def segment_files(folder):
 
 def test_the_bulk_writer_writes_whoosh_s_own_files(three_statements, tmp_path):
     backend, search_index = get_backend(), paragraph_index()
-    documents = [backend.prepare(search_index, paragraph) for paragraph in search_index.index_queryset()]
+    paragraphs = [backend.prepare(search_index, paragraph) for paragraph in search_index.index_queryset()]
+    # Repeated, so that frequent words fill several posting blocks, compressed, and rare ones one small block.
+    documents = paragraphs * (2 * POSTINGS_PER_BLOCK // len(paragraphs) + 1)
     written = []
     for name, writer_class in [("whoosh", SegmentWriter), ("bulk", BulkSegmentWriter)]:
         folder = tmp_path / name
