@@ -6,6 +6,7 @@ exact phrase.
 """
 
 import hashlib
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -121,14 +122,20 @@ class TextField(TEXT):
         positions = {}
         pair_of = self.pairs.pair
         previous = None
-        for position, match in enumerate(WORD_PATTERN.finditer(value)):
-            word, marked_stem = folded_and_stem(match.group(0))
-            positions.setdefault(word, []).append(position)
+        for position, (word, marked_stem) in enumerate(map(folded_and_stem, WORD_PATTERN.findall(value))):
+            if word in positions:
+                positions[word].append(position)
+            else:
+                positions[word] = [position]
             if marked_stem:
-                positions.setdefault(marked_stem, []).append(position)
-            pair = pair_of(previous, word) if previous else None
-            if pair:
-                positions.setdefault(pair, []).append(position)
+                if marked_stem in positions:
+                    positions[marked_stem].append(position)
+                else:
+                    positions[marked_stem] = [position]
+            if previous:
+                pair = pair_of(previous, word)
+                if pair:
+                    positions.setdefault(pair, []).append(position)
             previous = word
         boost = self.format.field_boost
         encode = self.format.encode
@@ -146,7 +153,9 @@ def one_position(position):
     return Positions().encode([position])
 
 
-WORD_PATTERN = RegexTokenizer().expression  # the words `exact_analyzer` tokenizes
+# The words `exact_analyzer` tokenizes: RegexTokenizer's default pattern without its capturing group, so that
+# `findall` gives the words themselves.
+WORD_PATTERN = re.compile(r"\w+(?:\.?\w+)*")
 
 
 def stemmed_analyzer():

@@ -63,15 +63,17 @@ class BulkSegmentWriter(SegmentWriter):
             length = 0
             if field.indexed:
                 scorable = field.scorable
+                terms = 0
                 for term, frequency, weight, encoded in field.index(value):
                     key = (name, term)
                     term_postings = postings.get(key)
                     if term_postings is None:
                         term_postings = postings[key] = []
                     term_postings += (docnum, weight, encoded)
-                    self.posting_count += 1
+                    terms += 1
                     if scorable:
                         length += frequency
+                self.posting_count += terms
             perdocwriter.add_field(name, field, value if field.stored else None, length)
             if field.column_type:
                 perdocwriter.add_column_value(name, field.column_type, field.to_column_value(value))
