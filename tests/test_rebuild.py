@@ -67,6 +67,7 @@ def test_the_bulk_writer_writes_whoosh_s_own_files(three_statements, tmp_path):
     paragraphs = [backend.prepare(search_index, paragraph) for paragraph in search_index.index_queryset()]
     # Repeated, so that frequent words fill several posting blocks, compressed, and rare ones one small block.
     documents = paragraphs * (2 * POSTINGS_PER_BLOCK // len(paragraphs) + 1)
+    documents.append({**paragraphs[0], "id": "archive.paragraph.0", "text": AWKWARD_TEXT})  # terms of one posting
     written = []
     for name, writer_class in [("whoosh", SegmentWriter), ("bulk", BulkSegmentWriter)]:
         folder = tmp_path / name

@@ -91,7 +91,8 @@ class BulkSegmentWriter(SegmentWriter):
                     fieldwriter.finish_field()
                 fieldwriter.start_field(name, self.schema[name])
                 field_name = name
-            write_term(fieldwriter, term, self.postings[name, term])
+                offset = fieldwriter._postfile.tell()  # then counted, not asked for each term
+            offset += write_term(fieldwriter, term, self.postings[name, term], offset)
         if field_name is not None:
             fieldwriter.finish_field()
         fieldwriter.close()
@@ -102,19 +103,29 @@ class BulkSegmentWriter(SegmentWriter):
         return self._finalize_segment()
 
 
-def write_term(fieldwriter, term, postings):
-    """A term's postings (docnum, weight, value, … in document order) written as Whoosh's W3 postings writer
-    writes them one `add` at a time: full blocks of its block size, the last one shorter, then the term's
-    entry. Inlined: per term, the writer's dozen method calls and three file-position lookups were most of
-    the time spent writing a segment."""
+def write_term(fieldwriter, term, postings, start):
+    """A term's postings (docnum, weight, value, … in document order) written at `start` in the postings file
+    as Whoosh's W3 postings writer writes them one `add` at a time: full blocks of its block size, the last
+    one shorter; then the term's entry. Returns the bytes written. Inlined: per term, the writer's dozen method
+    calls and three file-position lookups were most of the time spent writing a segment."""
     writer = fieldwriter._postwriter
-    postfile = fieldwriter._postfile
     block_size, level = writer._blocklimit * 3, writer._compression
     fixed_size = fieldwriter._format.fixed_value_size()
     terminfo = W3TermInfo()
-    start = postfile.tell()
     written = len(WHOOSH3_HEADER_MAGIC)
     pieces = [WHOOSH3_HEADER_MAGIC]
+    if len(postings) == 3:  # most terms: a rare word or pair, in one paragraph
+        docnum, weight, value = postings
+        stored_weight = array("f", (weight,))[0]
+        terminfo._weight, terminfo._df = stored_weight, 1
+        terminfo._maxweight = max(terminfo._maxweight, weight)
+        terminfo._minid = terminfo._maxid = docnum
+        data = dumps(((docnum,), None if stored_weight == 1.0 else stored_weight,
+                      minified_values([value] if value else [], fixed_size)), 2)
+        info = dumps((1, docnum, max(0, weight), 0, 0, 0), 2)
+        pieces += (pack_int(-len(info) - len(data)), info, data)
+        written += INT_SIZE + len(info) + len(data)
+        postings = ()
     last_start = len(postings) - 1 - (len(postings) - 1) % block_size
     for offset in range(0, len(postings), block_size):
         block = postings[offset:offset + block_size]
@@ -137,9 +148,10 @@ def write_term(fieldwriter, term, postings):
         length = len(info) + len(data)
         pieces += (pack_int(-length if offset == last_start else length), info, data)
         written += INT_SIZE + length
-    postfile.write(b"".join(pieces))
+    fieldwriter._postfile.write(b"".join(pieces))
     terminfo.set_extent(start, written)
     fieldwriter._tindex.add(pack_ushort(fieldwriter._fieldid) + term, terminfo.to_bytes())
+    return written
 
 
 def minified_weights(weights):
