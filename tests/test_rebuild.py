@@ -4,17 +4,20 @@ terms, postings and scores; its faster writers produce Whoosh's files byte for b
 import hashlib
 from pathlib import Path
 
+import pytest
 from whoosh.fields import TEXT
 from whoosh.filedb.filestore import FileStorage
 from whoosh.writing import SegmentWriter
 
 from archive.search.engine.analysis import TextField
 from archive.search.engine.bitmaps import POSTINGS_PER_BLOCK
+from archive.search.engine import build
 from archive.search.engine.build import BulkSegmentWriter
 from archive.search.engine.storage import writer_options
 from archive.search.indexing import get_backend, paragraph_index, rebuild_index
 from archive.search.service import SearchRequest, search_page
 
+SMALL_BATCH = 5  # documents sent to an indexing process at a time, so that even three statements make several
 QUERIES = ["cooperation", "cooperation fund", '"plan of action"', "korea AND asean", "maritime security",
            "economic NOT trade", "series:summit cooperation", "year:2019 peace", "cooperat*", ""]
 # Words that fold, split or stem in unusual ways: accents, ligatures, Hangul, numbers, hyphens, apostrophes.
@@ -42,7 +45,10 @@ def ranked(query):
     return page.count, sorted((round(hit.score, 6), hit.pk) for hit in page.hits) if query else page.count
 
 
-def test_a_rebuild_holds_what_whoosh_s_own_writer_writes(three_statements):
+@pytest.mark.parametrize("build_mb", [768, 0])  # 0: each process closes a segment after every batch
+def test_a_rebuild_holds_what_whoosh_s_own_writer_writes(three_statements, settings, monkeypatch, build_mb):
+    settings.ARCHIVE_INDEX_BUILD_MB = build_mb
+    monkeypatch.setattr(build, "BATCH_DOCUMENTS", SMALL_BATCH)
     backend, search_index = get_backend(), paragraph_index()
     backend.clear()
     backend.update(search_index, search_index.index_queryset())  # one commit of Whoosh's writer, nothing deleted
@@ -51,6 +57,8 @@ def test_a_rebuild_holds_what_whoosh_s_own_writer_writes(three_statements):
     assert updated[0] and results[0][0]
 
     assert rebuild_index() == len(updated[0])
+    segments = len(backend.current_searcher().reader().leaf_readers())
+    assert segments == 2 if build_mb else segments > 2
 
     assert index_contents(backend) == updated
     assert [ranked(query) for query in QUERIES] == results
