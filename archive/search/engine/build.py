@@ -45,6 +45,15 @@ class BulkSegmentWriter(SegmentWriter):
                              "spelling fields")
         self.postings = {}  # (field name, term bytes): [docnum, weight, value, docnum, weight, value, …]
         self.posting_count = 0
+        self.last_terms = {}  # field name: (value, its terms)
+
+    def terms_of(self, name, field, value):
+        """The field's terms for `value`. The paragraphs of a statement come one after another and share its
+        title, date, series and so on: the last value's terms of each field are kept and given again."""
+        last = self.last_terms.get(name)
+        if last is None or last[0] != value:
+            last = self.last_terms[name] = (value, list(field.index(value)))
+        return last[1]
 
     def memory_estimate(self):
         return self.posting_count * POSTING_BYTES + len(self.postings) * TERM_BYTES
@@ -64,7 +73,7 @@ class BulkSegmentWriter(SegmentWriter):
             if field.indexed:
                 scorable = field.scorable
                 terms = 0
-                for term, frequency, weight, encoded in field.index(value):
+                for term, frequency, weight, encoded in self.terms_of(name, field, value):
                     key = (name, term)
                     term_postings = postings.get(key)
                     if term_postings is None:
