@@ -103,4 +103,5 @@ class ParagraphIndex(FacetFields, indexes.Indexable):
         return f"{paragraph.added_at.astimezone(datetime.timezone.utc):%Y%m%d%H%M%S%f}"
 
     def prepare_paragraph_url(self, paragraph):
-        return paragraph.get_absolute_url()
+        # Paragraph.get_absolute_url, with the document's URL worked out once per document.
+        return f"{self.document_fields(paragraph)['document_url']}#{paragraph.anchor}"

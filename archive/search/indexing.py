@@ -33,22 +33,24 @@ import threading
 import time
 from contextlib import ContextDecorator
 from datetime import timedelta
-from multiprocessing.util import register_after_fork
 
 from django.conf import settings
 from django.db import connections as databases
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.utils import timezone
 from haystack import connections
 from haystack.signals import BaseSignalProcessor
 
 from ..pages import new_revision
+from .engine.build import build_segments
 from .engine.storage import index_lock, writer_options
 
 log = logging.getLogger(__name__)
 REBUILD_PROCESSES = 2
+READ_CHUNK = 2000  # paragraphs read from the database at a time
+MEGABYTE = 1024 * 1024
 PR_SET_PDEATHSIG = 1  # Linux's prctl option: the signal a process gets when its parent dies
 POSITION_FILE = "log_position"
 PRUNE_EVERY_SECONDS = 3600
@@ -239,7 +241,7 @@ def remove_leftovers(backend):
     return [os.path.basename(path) for path in leftovers]
 
 
-def die_with_parent(parent_pid, _writer):
+def die_with_parent(parent_pid, _process):
     """Run in each indexing process of a rebuild as it starts: the kernel kills it when the rebuild
     dies, so a killed rebuild leaves no indexing process behind."""
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
@@ -322,6 +324,33 @@ def start_node():
         log.exception("Could not record this node's position in the index log")
 
 
+def rebuild_parts(search_index, number):
+    """The paragraphs to index in `number` querysets of about equal size, each a run of them in index order
+    (so the new index holds the paragraphs in that order), and how many paragraphs in all."""
+    paragraphs = search_index.index_queryset()
+    total = paragraphs.count()
+    keys = paragraphs.values_list("document_id", "position")
+    bounds = [None, *(keys[total * part // number] for part in range(1, number) if total), None]
+
+    def at_or_after(bound):
+        document_id, position = bound
+        return Q(document_id__gt=document_id) | Q(document_id=document_id, position__gte=position)
+
+    parts = []
+    for first, after_last in zip(bounds, bounds[1:]):
+        part = paragraphs if first is None else paragraphs.filter(at_or_after(first))
+        parts.append(part if after_last is None else part.exclude(at_or_after(after_last)))
+    return parts, total
+
+
+def prepared_paragraphs(backend, search_index, paragraphs):
+    """The index fields of each paragraph, read from the database a chunk at a time."""
+    for paragraph in paragraphs.iterator(chunk_size=READ_CHUNK):
+        fields = backend.prepare(search_index, paragraph)
+        if fields:
+            yield fields
+
+
 def rebuild_index(progress=None):
     """Build a new index from the database beside the live one and swap it in; returns the paragraph count."""
     from ..models import IndexChange
@@ -338,22 +367,12 @@ def rebuild_index(progress=None):
         start = newest_entry()
         report_node(read_position(backend), rebuild_from=start)
         index, folder = backend.new_build()
-        paragraphs = search_index.index_queryset()
-        count = paragraphs.count()
-        rows = paragraphs.iterator(chunk_size=2000)
-        # One indexing process per core, each writing a segment of its own.
-        writer = index.writer(procs=min(REBUILD_PROCESSES, os.cpu_count() or 1), limitmb=settings.ARCHIVE_INDEX_BUILD_MB,
-                              multisegment=True, **writer_options())
-        register_after_fork(writer, functools.partial(die_with_parent, os.getpid()))
-        try:
-            for paragraph in progress(rows, count) if progress else rows:
-                fields = backend.prepare(search_index, paragraph)
-                if fields:
-                    writer.add_document(**fields)
-        except BaseException:
-            writer.cancel()
-            raise
-        writer.commit()
+        parts, count = rebuild_parts(search_index, min(REBUILD_PROCESSES, os.cpu_count() or 1))
+        # Each part is indexed by a process of its own; this one reads the database and prepares the fields.
+        build_segments(index, [prepared_paragraphs(backend, search_index, paragraphs) for paragraphs in parts],
+                       limit_bytes=settings.ARCHIVE_INDEX_BUILD_MB * MEGABYTE, options=writer_options(),
+                       started=functools.partial(die_with_parent, os.getpid()),
+                       progress=(lambda documents: progress(documents, count)) if progress else None)
         with index_lock(backend.path):
             # Changes logged while the new index was being built, read once: a change committed after this
             # read is applied by the next `process_pending`.

@@ -43,7 +43,7 @@ from whoosh.fields import ID as WHOOSH_ID, KEYWORD, STORED, TEXT, Schema
 
 from . import highlight as highlighting
 from . import spelling
-from .analysis import PAIR_MARK, PairTerms, exact_analyzer, read_words, stem_word, stemmed_analyzer, text_analyzer
+from .analysis import PAIR_MARK, PairTerms, TextField, exact_analyzer, read_words, stem_word, stemmed_analyzer
 from .bitmaps import CACHE_BYTES, Bitmaps, BitmapSet, SegmentCache, TimeBudget, docnums_of
 from .fields import DateKeyField, KeyField
 from .language import EXACT_FIELD, Language
@@ -154,7 +154,7 @@ class WhooshBackend(IndexStorage, WhooshSearchBackend):
             name = field.index_fieldname
             if field.document:
                 content_field_name = name
-                schema[name] = TEXT(stored=True, analyzer=text_analyzer(self.pairs), multitoken_query="phrase")
+                schema[name] = TextField(self.pairs, stored=True, multitoken_query="phrase")
             elif not field.indexed:
                 schema[name] = STORED()
             elif isinstance(field, FacetField) and isinstance(field, MultiValueField):
@@ -201,10 +201,11 @@ class WhooshBackend(IndexStorage, WhooshSearchBackend):
         except SkipDocument:
             return None
         prepared.pop("boost", None)
+        schema = self.schema
         return {
-            key: self._from_python(value)
+            key: value if type(value) is str else self._from_python(value)  # most values are text already
             for key, value in prepared.items()
-            if value not in (None, "", []) and key in self.schema
+            if value not in (None, "", []) and key in schema
         }
 
     def write_documents(self, writer, search_index, group_values, objects):

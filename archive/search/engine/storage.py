@@ -27,7 +27,7 @@ import threading
 import time
 from contextlib import contextmanager
 
-from whoosh.codec.whoosh3 import W3Codec, W3PerDocReader, W3Segment
+from whoosh.codec.whoosh3 import W3Codec, W3PerDocReader, W3PostingsWriter, W3Segment
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import FileIndex
 from whoosh.reading import MultiReader, SegmentReader
@@ -46,6 +46,9 @@ MERGE_AT_SEGMENTS = 10
 # A segment holding less than this share of the index's documents is small: merged with the other small ones.
 # The large ones (a rebuild writes one per indexing process) are left alone, so searchers keep their readers.
 SMALL_SEGMENT_SHARE = 0.1
+# A block of fewer postings is written uncompressed: zlib saves a few bytes at most (a one-posting block grows),
+# and most terms (rare words, pairs) have a block this small: compressing each was a tenth of a rebuild.
+COMPRESS_FROM_POSTINGS = 8
 
 
 class ColumnsOpenedReader(W3PerDocReader):
@@ -68,6 +71,20 @@ class ColumnsOpenedReader(W3PerDocReader):
         return fieldname in self._colfiles
 
 
+class PostingsWriter(W3PostingsWriter):
+    """Whoosh's postings writer, which compresses only blocks of at least `COMPRESS_FROM_POSTINGS` postings.
+    Each block records whether it is compressed, so readers need no change."""
+
+    def _write_block(self, last=False):
+        compression = self._compression
+        if len(self._ids) < COMPRESS_FROM_POSTINGS:
+            self._compression = 0
+        try:
+            super()._write_block(last)
+        finally:
+            self._compression = compression
+
+
 class Codec(W3Codec):
     """Whoosh's own codec without per-block field-length statistics: looking up every posting's
     field length was a seventh of a rebuild. Whoosh's scorer then bounds a block's score from its
@@ -77,6 +94,10 @@ class Codec(W3Codec):
 
     def per_document_reader(self, storage, segment):
         return ColumnsOpenedReader(storage, segment)
+
+    def postings_writer(self, dbfile, byteids=False):
+        return PostingsWriter(dbfile, blocklimit=self._blocklimit, byteids=byteids, compression=self._compression,
+                              inlinelimit=self._inlinelimit)
 
     def new_segment(self, storage, indexname):
         """A segment whose id is drawn from the system's randomness. Whoosh draws it from the `random` module,

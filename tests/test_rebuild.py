@@ -1,0 +1,99 @@
+"""A full rebuild holds exactly what Whoosh's own writer makes of the same paragraphs: the same stored fields,
+terms, postings and scores; its faster writers produce Whoosh's files byte for byte."""
+
+import hashlib
+from pathlib import Path
+
+import pytest
+from whoosh.fields import TEXT
+from whoosh.filedb.filestore import FileStorage
+from whoosh.writing import SegmentWriter
+
+from archive.search.engine.analysis import TextField
+from archive.search.engine.bitmaps import POSTINGS_PER_BLOCK
+from archive.search.engine import build
+from archive.search.engine.build import BulkSegmentWriter
+from archive.search.engine.storage import writer_options
+from archive.search.indexing import get_backend, paragraph_index, rebuild_index
+from archive.search.service import SearchRequest, search_page
+
+SMALL_BATCH = 5  # documents sent to an indexing process at a time, so that even three statements make several
+QUERIES = ["cooperation", "cooperation fund", '"plan of action"', "korea AND asean", "maritime security",
+           "economic NOT trade", "series:summit cooperation", "year:2019 peace", "cooperat*", ""]
+# Words that fold, split or stem in unusual ways: accents, ligatures, Hangul, numbers, hyphens, apostrophes.
+AWKWARD_TEXT = ("Ａ ＢＣ İstanbul ǅemal café NAÏVE 3.141 big-time under_score 한국 ASEAN–ROK Korea's "
+                "\u0301 x\u0301y Ångström ﬁnance STRASSE Œuvre the the of the cooperation cooperating")
+
+
+def index_contents(backend):
+    """Every stored document, and every term with its document frequency, frequency and postings."""
+    searcher = backend.current_searcher()
+    reader = searcher.reader()
+    stored = sorted(repr(sorted(fields.items())) for fields in searcher.all_stored_fields())
+    ids = {docnum: fields["django_id"] for docnum, fields in reader.iter_docs()}
+    terms = hashlib.sha256()
+    for field, term in reader.all_terms():
+        postings = reader.postings(field, term)
+        by_paragraph = sorted((ids[docnum], value) for docnum, value in postings.items_as("weight"))
+        terms.update(repr((field, term, reader.doc_frequency(field, term), reader.frequency(field, term),
+                           by_paragraph)).encode())
+    return stored, terms.hexdigest()
+
+
+def ranked(query):
+    page = search_page(SearchRequest(q=query, per_page=50))
+    return page.count, sorted((round(hit.score, 6), hit.pk) for hit in page.hits) if query else page.count
+
+
+@pytest.mark.parametrize("build_mb", [768, 0])  # 0: each process closes a segment after every batch
+def test_a_rebuild_holds_what_whoosh_s_own_writer_writes(three_statements, settings, monkeypatch, build_mb):
+    settings.ARCHIVE_INDEX_BUILD_MB = build_mb
+    monkeypatch.setattr(build, "BATCH_DOCUMENTS", SMALL_BATCH)
+    backend, search_index = get_backend(), paragraph_index()
+    backend.clear()
+    backend.update(search_index, search_index.index_queryset())  # one commit of Whoosh's writer, nothing deleted
+    updated = index_contents(backend)
+    results = [ranked(query) for query in QUERIES]
+    assert updated[0] and results[0][0]
+
+    assert rebuild_index() == len(updated[0])
+    segments = len(backend.current_searcher().reader().leaf_readers())
+    assert segments == 2 if build_mb else segments > 2
+
+    assert index_contents(backend) == updated
+    assert [ranked(query) for query in QUERIES] == results
+
+
+def segment_files(folder):
+    """{file kind: bytes} of the one segment in `folder` (its name, drawn at random, left out)."""
+    return {path.name.split(".", 1)[1]: path.read_bytes() for path in Path(folder).iterdir()
+            if path.name.startswith("MAIN_")}
+
+
+def test_the_bulk_writer_writes_whoosh_s_own_files(three_statements, tmp_path):
+    backend, search_index = get_backend(), paragraph_index()
+    paragraphs = [backend.prepare(search_index, paragraph) for paragraph in search_index.index_queryset()]
+    # Repeated, so that frequent words fill several posting blocks, compressed, and rare ones one small block.
+    documents = paragraphs * (2 * POSTINGS_PER_BLOCK // len(paragraphs) + 1)
+    documents.append({**paragraphs[0], "id": "archive.paragraph.0", "text": AWKWARD_TEXT})  # terms of one posting
+    written = []
+    for name, writer_class in [("whoosh", SegmentWriter), ("bulk", BulkSegmentWriter)]:
+        folder = tmp_path / name
+        folder.mkdir()
+        index = FileStorage(str(folder)).create_index(backend.schema)
+        writer = writer_class(index, **writer_options()) if writer_class is BulkSegmentWriter else \
+            writer_class(index, _lk=False, **writer_options())
+        for fields in documents:
+            writer.add_document(**fields)
+        writer._finalize_segment()
+        written.append(segment_files(folder))
+    whoosh_files, bulk_files = written
+    assert whoosh_files.keys() == bulk_files.keys() and len(whoosh_files) > 3
+    assert whoosh_files == bulk_files
+
+
+def test_the_text_field_indexes_what_its_analyzer_makes():
+    field = TextField(get_backend().pairs, stored=True)
+    texts = [AWKWARD_TEXT, "", "   ", "of the of the", AWKWARD_TEXT.lower() * 3]
+    for text in texts:
+        assert sorted(field.index(text)) == sorted(TEXT.index(field, text))
