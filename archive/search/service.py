@@ -24,7 +24,8 @@ DEFAULT_PER_PAGE = 20
 # Orders a request may ask for, and the index field each sorts by (None: by relevance).
 ORDERS = {"relevance": None, "newest": "-date", "oldest": "date", "added": "-added"}
 SORTS = ["relevance", "newest", "oldest"]  # the orders offered on the page; "added" is the feeds'
-CHUNK = 500  # hits of the first read of `iter_hits`; each next read is twice the last
+CHUNK = 500  # hits of the first read of `iter_hits`; each next read is twice the last, up to LARGEST_CHUNK
+LARGEST_CHUNK = 1000  # the hits one read holds in memory (with their text) while they are written out
 MAX_PER_STATEMENT = 5000  # more paragraphs than any statement has
 
 
@@ -174,8 +175,8 @@ def search_page(request: SearchRequest) -> SearchPage:
 
 def iter_hits(request: SearchRequest, limit):
     """Every hit of a request, in its order, up to `limit` (paging ignored). Read in chunks that double in
-    size: each read ranks every match again, so 5,000 hits cost 4 reads instead of 10, while memory holds one
-    chunk at a time."""
+    size up to LARGEST_CHUNK: each read ranks every match again, so 5,000 hits cost 6 reads instead of 10, while
+    memory holds one chunk at a time."""
     reading = read_query(request.q)
     if nothing_asked(request, reading):
         return
@@ -187,8 +188,9 @@ def iter_hits(request: SearchRequest, limit):
         start += len(hits)
         if len(hits) < size or start >= limit:
             return
-        size = min(size * 2, limit - start)
-        hits = list(sqs[start:start + size])
+        size = min(size * 2, LARGEST_CHUNK, limit - start)
+        # A fresh copy for each chunk: a search query set keeps every result it has read.
+        hits = list(sqs.all()[start:start + size])
 
 
 def counts(request: SearchRequest, names=("year", "series")):

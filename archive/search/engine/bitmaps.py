@@ -66,12 +66,6 @@ def leaf_postings(matcher):
     return ids, weights
 
 
-def allowed_in_order(negated_scores, ids, allowed, offset):
-    """(negated score, document number in the whole index) of the postings whose bit is set in `allowed`."""
-    return ((negated, docnum + offset) for negated, docnum in zip(negated_scores, ids)
-            if allowed[docnum >> 3] >> (docnum & 7) & 1)
-
-
 class TimeBudget:
     """The time one search may take. Loops over terms stop when it has run out, and keep what
     they found so far."""
@@ -295,21 +289,31 @@ class Bitmaps:
         """`rank` for a query that scores one term. Each segment's postings of the term are kept in ranking
         order, so the best hits are the first hits of that order, read `limit` at most, instead of scoring
         and sorting every posting for each page."""
+        (fieldname, btext), idf, norm, scale, lengths_by_segment = term
         walks = []
         for number, segment in enumerate(self.segments):
             reader, offset, key, live = segment
             local = (hits >> offset) & live
             if not local:
                 continue
-            negated_scores, ids = self.ranked_postings(number, segment, term, K1)
+            ids, weights = self.postings(segment, fieldname, btext)
+            lengths = lengths_by_segment[number]
             allowed = local.to_bytes((reader.doc_count_all() + 7) // 8, "little")
-            walks.append(allowed_in_order(negated_scores, ids, allowed, offset))
+
+            def walk(ids=ids, weights=weights, lengths=lengths, allowed=allowed, offset=offset,
+                     order=self.ranked_postings(number, segment, term, K1)):
+                for i in order:
+                    docnum = ids[i]
+                    if allowed[docnum >> 3] >> (docnum & 7) & 1:
+                        tf = weights[i]
+                        yield -(0.0 + idf * tf * (K1 + 1) / (tf + norm + scale * lengths[docnum])), docnum + offset
+            walks.append(walk())
         return list(islice(heapq.merge(*walks), limit))
 
     def ranked_postings(self, number, segment, term, K1):
-        """A term's postings in one segment, best first: (negated BM25F scores, document numbers), ties in
-        document order, the scores computed exactly as `rank` computes them. The scores depend on the whole
-        index (the term's idf, the average field length), which is why they are part of the key."""
+        """The positions of a term's postings in one segment, best first by the BM25F score `rank` computes,
+        ties in document order (4 bytes a posting; the scores of the few hits read are computed again). The
+        order depends on the whole index (the term's idf, the average field length): they are part of the key."""
         (fieldname, btext), idf, norm, scale, lengths_by_segment = term
         reader, offset, key, live = segment
 
@@ -319,8 +323,7 @@ class Bitmaps:
             negated = [-(0.0 + idf * tf * (K1 + 1) / (tf + norm + scale * lengths[docnum]))
                        for docnum, tf in zip(ids, weights)]
             # Postings are in document order and the sort is stable: ties stay in document order.
-            order = sorted(range(len(ids)), key=negated.__getitem__)
-            return array("d", [negated[i] for i in order]), array("I", [ids[i] for i in order])
+            return array("I", sorted(range(len(ids)), key=negated.__getitem__))
         return self.cache.get((key, "ranked", fieldname, btext, idf, norm, scale, K1), compute)
 
     def generic(self, query) -> int:
