@@ -109,6 +109,7 @@ def test_the_edited_paragraphs_get_their_text_back(bench_run):
     folder, _ = bench_run
     env = {**os.environ, "ARCHIVE_DATA_DIR": str(folder / "data")}
     env.pop("DJANGO_SETTINGS_MODULE", None)
+    env.pop("DATABASE_URL", None)  # the benchmark's own SQLite database, as the benchmark runs it
     found = subprocess.run(
         [sys.executable, "manage.py", "shell", "-c",
          "from archive.models import Paragraph; print(Paragraph.objects.filter(text__contains='qzx').count())"],
