@@ -60,16 +60,13 @@ def index_position():
     return f"{os.path.realpath(backend.path)}:{read_position(backend)}"
 
 
-def page_version(request):
-    """The digest of everything the page depends on, read once per request."""
+def page_version(request, *args, **kwargs):
+    """The digest of everything the page depends on, read once per request; also the page's ETag (a view's
+    arguments are part of its address already)."""
     if not hasattr(request, "archive_page_version"):
         parts = (current_revision(), index_position(), request.build_absolute_uri())
         request.archive_page_version = hashlib.sha256("\n".join(parts).encode()).hexdigest()
     return request.archive_page_version
-
-
-def page_etag(request, *args, **kwargs):
-    return page_version(request)
 
 
 def revalidated(response):
@@ -80,7 +77,7 @@ def revalidated(response):
 
 def conditional_page(view):
     """An ETag from the archive's revision: a client holding the current page gets 304 Not Modified."""
-    conditional = condition(etag_func=page_etag)(view)
+    conditional = condition(etag_func=page_version)(view)
 
     @functools.wraps(view)
     def answered(request, *args, **kwargs):

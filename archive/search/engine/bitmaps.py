@@ -66,6 +66,12 @@ def leaf_postings(matcher):
     return ids, weights
 
 
+def term_score(idf, tf, norm, scale, length, K1):
+    """One term's BM25F score in one document, Whoosh's formula; `norm` and `scale` are the length terms
+    `Bitmaps.weighted_terms` works out once per term."""
+    return idf * tf * (K1 + 1) / (tf + norm + scale * length)
+
+
 class TimeBudget:
     """The time one search may take. Loops over terms stop when it has run out, and keep what
     they found so far."""
@@ -267,8 +273,8 @@ class Bitmaps:
                     matches = ((docnum, tf) for docnum, tf in zip(ids, weights)
                                if allowed[docnum >> 3] >> (docnum & 7) & 1)
                 for docnum, tf in matches:
-                    scores[docnum + offset] = get(docnum + offset, 0.0) + idf * tf * (K1 + 1) / (
-                        tf + norm + scale * lengths[docnum])
+                    scores[docnum + offset] = get(docnum + offset, 0.0) + term_score(idf, tf, norm, scale,
+                                                                                    lengths[docnum], K1)
         if budget is not None and budget.ran_out:
             for docnum in islice(docnums_of(hits), limit):
                 scores.setdefault(docnum, 0.0)
@@ -305,8 +311,7 @@ class Bitmaps:
                 for i in order:
                     docnum = ids[i]
                     if allowed[docnum >> 3] >> (docnum & 7) & 1:
-                        tf = weights[i]
-                        yield -(0.0 + idf * tf * (K1 + 1) / (tf + norm + scale * lengths[docnum])), docnum + offset
+                        yield -term_score(idf, weights[i], norm, scale, lengths[docnum], K1), docnum + offset
             walks.append(walk())
         return list(islice(heapq.merge(*walks), limit))
 
@@ -320,8 +325,7 @@ class Bitmaps:
         def compute():
             ids, weights = self.postings(segment, fieldname, btext)
             lengths = lengths_by_segment[number]
-            negated = [-(0.0 + idf * tf * (K1 + 1) / (tf + norm + scale * lengths[docnum]))
-                       for docnum, tf in zip(ids, weights)]
+            negated = [-term_score(idf, tf, norm, scale, lengths[docnum], K1) for docnum, tf in zip(ids, weights)]
             # Postings are in document order and the sort is stable: ties stay in document order.
             return array("I", sorted(range(len(ids)), key=negated.__getitem__))
         return self.cache.get((key, "ranked", fieldname, btext, idf, norm, scale, K1), compute)
