@@ -78,3 +78,20 @@ def test_the_csv_export_is_sent_in_pieces_as_its_rows_are_read(client, seeds, mo
     rows = list(csv.DictReader(io.StringIO("".join(pieces))))
     assert len(rows) == client.get("/api/search/", {"q": "Korea"}).json()["count"] > 1
     assert len(pieces) >= len(rows)
+
+
+def test_an_export_leaves_no_count_of_each_hits_statement_in_the_search_cache(client, seeds):
+    """A page of hits says how many more each statement has; an export shows no such count, so reading its
+    thousands of hits must not read and keep every statement's hits."""
+    from archive.search.indexing import get_backend
+
+    def statements_counted():
+        return {key for key in get_backend()._segment_cache.entries if key[1] == "span"}
+
+    before = statements_counted()
+    response = client.get("/api/search.csv", {"q": "Korea"})
+    assert len(list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))) > 1
+    assert statements_counted() == before
+    results = client.get("/api/search/", {"q": "Korea"}).json()["results"]
+    assert results and all(hit["matches_in_document"] >= 1 for hit in results)
+    assert statements_counted() - before

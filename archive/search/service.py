@@ -181,7 +181,7 @@ def iter_hits(request: SearchRequest, limit):
     if nothing_asked(request, reading):
         return
     size = min(CHUNK, limit)
-    sqs, hits = first_hits(request, reading, 0, size)
+    sqs, hits = first_hits(request, reading, 0, size, without_group_counts)
     start = 0
     while hits:
         yield from hits
@@ -191,6 +191,14 @@ def iter_hits(request: SearchRequest, limit):
         size = min(size * 2, LARGEST_CHUNK, limit - start)
         # A fresh copy for each chunk: a search query set keeps every result it has read.
         hits = list(sqs.all()[start:start + size])
+
+
+def without_group_counts(sqs):
+    """The query set, its hits without `group_matches`: counting each hit's statement would cost a read of the
+    statement's hits for every one of thousands of hits."""
+    sqs = sqs.all()
+    sqs.query.count_groups = False
+    return sqs
 
 
 def counts(request: SearchRequest, names=("year", "series")):

@@ -434,10 +434,10 @@ class WhooshBackend(IndexStorage, WhooshSearchBackend):
     @on_one_searcher
     def search(self, query_string, sort_by=None, start_offset=0, end_offset=None, fields="",
                highlight=False, facets=None, narrow_queries=None, spelling_query=None,
-               result_class=None, **kwargs):
+               result_class=None, count_groups=True, **kwargs):
         """Haystack's search. Each hit also has `spans` (of what matched in the text) and `excerpt`
-        (start, end) when `highlight`, and `group_matches`, the hits in its group (with a group field).
-        An empty query matches every object the narrows allow."""
+        (start, end) when `highlight`, and `group_matches`, the hits in its group (with a group field) when
+        `count_groups`. An empty query matches every object the narrows allow."""
         facets = list(facets or ())
         notes = []
         empty = {"results": [], "hits": 0, "facets": {"fields": {f: [] for f in facets}, "dates": {}, "queries": {}},
@@ -477,7 +477,7 @@ class WhooshBackend(IndexStorage, WhooshSearchBackend):
                     text = stored.get(self.content_field_name, "")
                     extra["spans"] = self.spans(text, spec)
                     extra["excerpt"] = highlighting.excerpt(text, extra["spans"])
-                if self.group_field:
+                if self.group_field and count_groups:
                     extra["group_matches"] = self.bitmaps().count_among(self.group_field, stored[self.group_field], hits)
                 results.append(self.result(stored, score, **extra))
         suggestion = None
@@ -533,15 +533,25 @@ class WhooshBackend(IndexStorage, WhooshSearchBackend):
 
 
 class SearchQuery(WhooshSearchQuery):
-    """Haystack's Whoosh query, which also keeps the backend's notes on how it bounded the search."""
+    """Haystack's Whoosh query, which also keeps the backend's notes on how it bounded the search, and may
+    leave out the hits per group (`count_groups`: a long read of hits, such as an export, shows none)."""
 
     notes = ()
+    count_groups = True
+
+    def _clone(self, klass=None, using=None):
+        clone = super()._clone(klass, using)
+        clone.count_groups = self.count_groups
+        return clone
+
+    def build_params(self, spelling_query=None):
+        return {**super().build_params(spelling_query), "count_groups": self.count_groups}
 
     def matching_all_fragment(self):
         return ""  # parsed as "everything"; a `*` typed by a user is a bounded wildcard
 
     def run(self, spelling_query=None, **kwargs):
-        results = self.backend.search(self.build_query(), **{**self.build_params(spelling_query=spelling_query), **kwargs})
+        results = self.backend.search(self.build_query(), **{**self.build_params(spelling_query), **kwargs})
         self._results = results.get("results", [])
         self._hit_count = results.get("hits", 0)
         self._facet_counts = self.post_process_facets(results)

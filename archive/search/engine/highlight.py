@@ -6,6 +6,8 @@ own analyzer, marks plain words by their stem and quoted phrases by their exact 
 order, as the index matched them. It gives character spans (offsets); rendering them is the app's.
 """
 
+import sys
+from array import array
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -15,7 +17,7 @@ from .analysis import STEM_MARK
 
 SNIPPET_CHARS = 320
 CONTEXT_BEFORE = 90
-# Paragraphs whose words one process keeps for highlighting (a few kilobytes each).
+# Paragraphs whose words one process keeps for highlighting (about a kilobyte each).
 ANALYZED_TEXTS = 512
 
 
@@ -60,23 +62,43 @@ def iterate(query):
         yield from iterate(child)
 
 
+class AnalyzedText:
+    """A text's words as the exact field reads them: `words[i]` spans characters `spans[2 * i]` to
+    `spans[2 * i + 1]`. Kept compact, since a process keeps hundreds: offsets in one array, and each word
+    shared with every other text that has it (a tuple of (start, end, word) per word was 15 times the size)."""
+
+    __slots__ = ("spans", "words")
+
+    def __init__(self, tokens):
+        self.spans = array("I")
+        words = []
+        for token in tokens:
+            self.spans.extend((token.startchar, token.endchar))
+            words.append(sys.intern(token.text))
+        self.words = tuple(words)
+
+    def span(self, i):
+        return self.spans[2 * i], self.spans[2 * i + 1]
+
+
 def exact_words(exact_analyzer):
-    """text -> ((start, end, word), …) of its words as the exact field reads them, the last ANALYZED_TEXTS kept:
-    the hits of the searches made most often are highlighted again and again."""
+    """text -> its `AnalyzedText`, the last ANALYZED_TEXTS kept: the hits of the searches made most often are
+    highlighted again and again."""
     @lru_cache(maxsize=ANALYZED_TEXTS)
     def words_of(text):
-        return tuple((t.startchar, t.endchar, t.text) for t in exact_analyzer(text, chars=True, mode="index"))
+        return AnalyzedText(exact_analyzer(text, chars=True, mode="index"))
     return words_of
 
 
 def matched_spans(text, spec, words_of, stem):
     """Character spans of the words the query matched, in order, neighbouring ones merged; `words_of` is made
     by `exact_words`."""
-    exact = words_of(text)
-    words = [word for _, _, word in exact]
+    analyzed = words_of(text)
+    words = analyzed.words
     marked = {i for i, word in enumerate(words) if word in spec.words or (spec.stems and stem(word) in spec.stems)}
     for phrase, slop in spec.phrases:
         n = len(phrase)
+        phrase = tuple(phrase)
         for i, word in enumerate(words):
             if word != phrase[0]:
                 continue
@@ -89,7 +111,7 @@ def matched_spans(text, spec, words_of, stem):
                     marked.update(j for j in range(i, min(i + n + slop, len(words))) if words[j] in phrase)
     spans = []
     for i in sorted(marked):
-        start, end, _ = exact[i]
+        start, end = analyzed.span(i)
         if spans and text[spans[-1][1]:start] in ("", " ", "-", "’", "'"):
             spans[-1] = (spans[-1][0], end)
         else:
