@@ -95,7 +95,11 @@ def matched_spans(text, spec, words_of, stem):
     by `exact_words`."""
     analyzed = words_of(text)
     words = analyzed.words
-    marked = {i for i, word in enumerate(words) if word in spec.words or (spec.stems and stem(word) in spec.stems)}
+    # Porter2 never changes a word's first letter: only the words sharing one with a stem sought are stemmed.
+    # Stemming every word of every highlighted text kept tens of thousands of words in the stem cache.
+    initials = {stemmed[:1] for stemmed in spec.stems}
+    marked = {i for i, word in enumerate(words)
+              if word in spec.words or (word[:1] in initials and stem(word) in spec.stems)}
     for phrase, slop in spec.phrases:
         n = len(phrase)
         phrase = tuple(phrase)
