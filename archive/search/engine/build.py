@@ -18,17 +18,18 @@ import struct
 import traceback
 import zlib
 from array import array
+from functools import partial
 from hashlib import md5
-from itertools import islice
-from operator import itemgetter
+from itertools import chain, islice, starmap
+from operator import itemgetter, sub
 from pickle import dumps
 
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermInfo
+from whoosh.filedb.filetables import _pointer as hash_slot
 from whoosh.filedb.filetables import md5_hash
 from whoosh.system import _INT_SIZE as INT_SIZE
 from whoosh.system import pack_int, pack_ushort
 from whoosh.util.numeric import length_to_byte
-from whoosh.util.numlists import delta_encode
 from whoosh.writing import SegmentWriter
 
 from .storage import COMPRESS_FROM_POSTINGS
@@ -46,6 +47,7 @@ TERM_INFO_SIZE = struct.calcsize(W3TermInfo._struct.format + "qi")
 NO_LENGTH = length_to_byte(0)  # no field-length statistics are written
 pack_lengths = struct.Struct("!ii").pack  # before a term table entry: the lengths of its key and value
 LENGTHS_SIZE = struct.calcsize("!ii")
+EMPTY_SLOT = (0, 0)  # a free slot of a term table's hash table
 
 
 class BulkSegmentWriter(SegmentWriter):
@@ -61,6 +63,8 @@ class BulkSegmentWriter(SegmentWriter):
         self.posting_count = 0
         self.term_count = 0
         self.last_terms = {}  # field name: (value, its terms, the field's length in them)
+        table = self.fieldwriter._tindex
+        table._write_hashes = partial(write_hash_tables, table)
 
     def terms_of(self, name, field, value):
         """The field's terms for `value`, and its length in them. The paragraphs of a statement come one after
@@ -187,9 +191,9 @@ def encoded_postings(postings, block_size, level, fixed_size, start, pieces):
         block_max_weight = max(0, *weights)
         weight_sum += sum(stored_weights)
         max_weight = max(max_weight, block_max_weight)
-        values = [value for value in block[2::3] if value]
-        data = dumps((tuple(delta_encode(docnums)), minified_weights(stored_weights),
-                      minified_values(values, fixed_size)), 2)
+        values = list(filter(None, block[2::3]))
+        gaps = tuple(map(sub, docnums, chain((0,), docnums)))  # Whoosh's `delta_encode`
+        data = dumps((gaps, minified_weights(stored_weights), minified_values(values, fixed_size)), 2)
         compression = level if len(docnums) >= COMPRESS_FROM_POSTINGS else 0
         if compression:
             data = zlib.compress(data, compression)
@@ -201,16 +205,34 @@ def encoded_postings(postings, block_size, level, fixed_size, start, pieces):
                                    postings[-3], start, written)
 
 
+def write_hash_tables(table):
+    """What `HashWriter._write_hashes` writes: each of the table's 256 buckets as an open-addressing hash
+    table of (key hash, entry position) slots; the slots packed in one write per bucket rather than one each."""
+    dbfile = table.dbfile
+    position = dbfile.tell()
+    for entries in table.buckets:
+        slot_count = 2 * len(entries)
+        table.directory.append((position, slot_count))
+        slots = [None] * slot_count
+        for entry in entries:
+            slot = (entry[0] >> 8) % slot_count
+            while slots[slot] is not None:
+                slot = (slot + 1) % slot_count
+            slots[slot] = entry
+        dbfile.write(b"".join(starmap(hash_slot.pack, (EMPTY_SLOT if entry is None else entry for entry in slots))))
+        position += slot_count * hash_slot.size
+
+
 def md5_low_bits(key):
     """Whoosh's `md5_hash` of a term table key (the digest's low 32 bits), without its detour through hex."""
     return int.from_bytes(md5(key).digest()[-4:], "big")
 
 
 def minified_weights(weights):
-    """A block's weights as Whoosh's postings writer stores them."""
-    if all(weight == 1.0 for weight in weights):
+    """A block's weights (an array) as Whoosh's postings writer stores them."""
+    if weights.count(1.0) == len(weights):
         return None
-    if all(weight == weights[0] for weight in weights):
+    if weights.count(weights[0]) == len(weights):
         return weights[0]
     return tuple(weights)
 
