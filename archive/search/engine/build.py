@@ -32,6 +32,7 @@ from whoosh.system import pack_int, pack_ushort
 from whoosh.util.numeric import length_to_byte
 from whoosh.writing import SegmentWriter
 
+from .analysis import TextField
 from .storage import COMPRESS_FROM_POSTINGS
 
 BATCH_DOCUMENTS = 200  # documents sent to a process at a time
@@ -92,19 +93,23 @@ class BulkSegmentWriter(SegmentWriter):
             field = schema[name]
             length = 0
             if field.indexed:
-                terms, length = self.terms_of(name, field, value)
                 field_postings = postings.get(name)
                 if field_postings is None:
                     field_postings = postings[name] = {}
-                new_terms = len(field_postings)
-                for term, _, weight, encoded in terms:
-                    term_postings = field_postings.get(term)
-                    if term_postings is None:
-                        field_postings[term] = [docnum, weight, encoded]
-                    else:
-                        term_postings += (docnum, weight, encoded)
-                self.posting_count += len(terms)
-                self.term_count += len(field_postings) - new_terms
+                terms_before = len(field_postings)
+                if isinstance(field, TextField) and field.fast_path(value):
+                    terms, length = field.add_postings(field_postings, docnum, value)
+                    self.posting_count += terms
+                else:
+                    terms, length = self.terms_of(name, field, value)
+                    for term, _, weight, encoded in terms:
+                        term_postings = field_postings.get(term)
+                        if term_postings is None:
+                            field_postings[term] = [docnum, weight, encoded]
+                        else:
+                            term_postings += (docnum, weight, encoded)
+                    self.posting_count += len(terms)
+                self.term_count += len(field_postings) - terms_before
             perdocwriter.add_field(name, field, value if field.stored else None, length)
             if field.column_type:
                 perdocwriter.add_column_value(name, field.column_type, field.to_column_value(value))
