@@ -51,9 +51,12 @@ class ParagraphIndex(FacetFields, indexes.Indexable):
     def __init__(self):
         super().__init__()
         self.content_type = get_model_ct(Paragraph)
-        # (index field name, the function that gives a paragraph's value) of each field
-        self.value_preparers = [(field.index_fieldname, getattr(self, f"prepare_{name}", field.prepare))
-                                for name, field in self.fields.items()]
+        # (index field name, the function that gives a paragraph's value) of each field; None for a field with
+        # nothing to give it one (no method, model attribute, template or default), whose value is None
+        self.value_preparers = [
+            (field.index_fieldname, getattr(self, f"prepare_{name}", None) or (
+                field.prepare if field.use_template or field.model_attr is not None or field.has_default() else None))
+            for name, field in self.fields.items()]
 
     def get_model(self):
         return Paragraph
@@ -68,7 +71,7 @@ class ParagraphIndex(FacetFields, indexes.Indexable):
         prepared = self.prepared_data = {
             ID: get_identifier(paragraph), DJANGO_CT: self.content_type, DJANGO_ID: str(paragraph.pk)}
         for index_fieldname, prepare_value in self.value_preparers:
-            prepared[index_fieldname] = prepare_value(paragraph)
+            prepared[index_fieldname] = prepare_value(paragraph) if prepare_value else None
         prepared.update(self.document_fields(paragraph))
         prepared["checksum"] = content_checksum(prepared)
         return prepared
