@@ -5,6 +5,7 @@ import hashlib
 from pathlib import Path
 
 import pytest
+from haystack import indexes
 from whoosh.fields import TEXT
 from whoosh.filedb.filestore import FileStorage
 from whoosh.writing import SegmentWriter
@@ -16,6 +17,7 @@ from archive.search.engine.build import BulkSegmentWriter
 from archive.search.engine.storage import writer_options
 from archive.search.indexing import get_backend, paragraph_index, rebuild_index
 from archive.search.service import SearchRequest, search_page
+from archive.search_indexes import content_checksum
 
 SMALL_BATCH = 5  # documents sent to an indexing process at a time, so that even three statements make several
 QUERIES = ["cooperation", "cooperation fund", '"plan of action"', "korea AND asean", "maritime security",
@@ -97,3 +99,16 @@ def test_the_text_field_indexes_what_its_analyzer_makes():
     texts = [AWKWARD_TEXT, "", "   ", "of the of the", AWKWARD_TEXT.lower() * 3]
     for text in texts:
         assert sorted(field.index(text)) == sorted(TEXT.index(field, text))
+
+
+def test_a_paragraph_s_fields_are_what_haystack_s_own_prepare_gives(three_statements):
+    """The paragraph index works its fields out faster than haystack's loop, with the same values and checksum."""
+    search_index = paragraph_index()
+    paragraphs = list(search_index.index_queryset())
+    assert paragraphs
+    for paragraph in paragraphs:
+        expected = dict(indexes.SearchIndex.prepare(search_index, paragraph))
+        expected.update(search_index.document_fields(paragraph))
+        expected["checksum"] = content_checksum(expected)
+        assert search_index.prepare(paragraph) == expected
+        assert expected["text"] == paragraph.text and expected["topics"] is not None
