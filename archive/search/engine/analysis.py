@@ -155,10 +155,10 @@ class TextField(TEXT):
             yield term.encode("utf-8"), len(term_positions), float(len(term_positions)) * boost, encoded
 
     def add_postings(self, postings, docnum, value):
-        """What `index` gives, added straight to a bulk writer's postings of this field ({term bytes: [docnum,
-        weight, value, docnum, …]}) as document `docnum`'s; returns how many terms the text has and its length
-        in words (0 if the field is not scorable). A rebuild spent a sixth of its time making and unpacking
-        `index`'s tuples. Only for a `fast_path` value."""
+        """What `index` gives, added straight to a bulk writer's postings of this field ({term: [docnum, weight,
+        value, docnum, …]}, the terms as text, not yet encoded) as document `docnum`'s; returns how many terms the
+        text has and its length in words (0 if the field is not scorable). A rebuild spent a sixth of its time
+        making and unpacking `index`'s tuples. Only for a `fast_path` value."""
         boost = self.format.field_boost
         encode = self.format.encode
         one_weight = 1.0 * boost
@@ -171,7 +171,6 @@ class TextField(TEXT):
                 weight, encoded = one_weight, one_position(term_positions[0])
             else:
                 weight, encoded = float(frequency) * boost, encode(term_positions)
-            term = term.encode("utf-8")
             term_postings = postings.get(term)
             if term_postings is None:
                 postings[term] = [docnum, weight, encoded]

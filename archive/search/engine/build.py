@@ -60,7 +60,9 @@ class BulkSegmentWriter(SegmentWriter):
                 or any(field.vector or field.separate_spelling() for _, field in self.schema.items())):
             raise ValueError("a bulk build writes no field-length statistics, inlined postings, term vectors or "
                              "spelling fields")
-        self.postings = {}  # field name: {term bytes: [docnum, weight, value, docnum, weight, value, …]}
+        # field name: {term: [docnum, weight, value, docnum, weight, value, …]}; a term is bytes, or for a text
+        # field a string (strings sort as their UTF-8 bytes do), encoded when written
+        self.postings = {}
         self.posting_count = 0
         self.term_count = 0
         self.last_terms = {}  # field name: (value, its terms, the field's length in them)
@@ -97,7 +99,9 @@ class BulkSegmentWriter(SegmentWriter):
                 if field_postings is None:
                     field_postings = postings[name] = {}
                 terms_before = len(field_postings)
-                if isinstance(field, TextField) and field.fast_path(value):
+                if isinstance(field, TextField):
+                    if not field.fast_path(value):
+                        raise ValueError(f"a bulk build indexes the text field {name!r} from a string only")
                     terms, length = field.add_postings(field_postings, docnum, value)
                     self.posting_count += terms
                 else:
@@ -166,7 +170,7 @@ def write_field(fieldwriter, field_postings):
                                                   postings_pieces)
         offset += written
         pieces_size += written
-        key = key_prefix + term
+        key = key_prefix + (term.encode("utf-8") if type(term) is str else term)
         entries += (pack_lengths(len(key), TERM_INFO_SIZE), key, info_bytes)
         entry_positions.append(entry_position)
         key_number = key_hash(key)
@@ -190,10 +194,10 @@ def encoded_postings(postings, block_size, level, fixed_size, start, pieces):
     pieces.append(WHOOSH3_HEADER_MAGIC)
     last_start = len(postings) - 1 - (len(postings) - 1) % block_size
     for offset in range(0, len(postings), block_size):
-        block = postings[offset:offset + block_size]
+        block = postings[offset:offset + block_size] if last_start else postings  # most terms: one block
         docnums, weights = block[0::3], block[1::3]
         stored_weights = array("f", weights)
-        block_max_weight = max(0, *weights)
+        block_max_weight = max(0, max(weights))
         weight_sum += sum(stored_weights)
         max_weight = max(max_weight, block_max_weight)
         values = list(filter(None, block[2::3]))
