@@ -72,7 +72,9 @@ def segment_files(folder):
             if path.name.startswith("MAIN_")}
 
 
-def test_the_bulk_writer_writes_whoosh_s_own_files(three_statements, tmp_path):
+@pytest.mark.parametrize("write_bytes", [build.WRITE_BYTES, 1000])  # 1000: each field's terms written in many pieces
+def test_the_bulk_writer_writes_whoosh_s_own_files(three_statements, tmp_path, monkeypatch, write_bytes):
+    monkeypatch.setattr(build, "WRITE_BYTES", write_bytes)
     backend, search_index = get_backend(), paragraph_index()
     paragraphs = [backend.prepare(search_index, paragraph) for paragraph in search_index.index_queryset()]
     # Repeated, so that frequent words fill several posting blocks, compressed, and rare ones one small block.

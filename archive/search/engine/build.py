@@ -40,7 +40,7 @@ BATCH_DOCUMENTS = 200  # documents sent to a process at a time
 # positions; a term's own list, key and dictionary slot. Used to keep a process under its memory share.
 POSTING_BYTES = 80
 TERM_BYTES = 200
-WRITE_BYTES = 4 * 1024 * 1024  # postings gathered before a write to the postings file
+WRITE_BYTES = 4 * 1024 * 1024  # postings gathered (with their terms' entries) before a write
 HEADER_SIZE = len(WHOOSH3_HEADER_MAGIC) + INT_SIZE  # before a term's one block: the magic and the block's length
 # A term's entry in the term table: W3TermInfo's fields (not inlined), then its postings' offset and length.
 pack_term_info = struct.Struct(W3TermInfo._struct.format + "qi").pack
@@ -177,13 +177,18 @@ def write_field(fieldwriter, field_postings):
         buckets[key_number & 255].append((key_number, entry_position))
         entry_position += LENGTHS_SIZE + len(key) + TERM_INFO_SIZE
         if pieces_size > WRITE_BYTES:
-            postfile.write(b"".join(postings_pieces))
-            postings_pieces, pieces_size = [], 0
-    postfile.write(b"".join(postings_pieces))
-    if entries:
-        table.dbfile.write(b"".join(entries))
-        table.index.extend(entry_positions)
+            write_pieces(postfile, postings_pieces, table, entries, entry_positions)
+            postings_pieces, entries, entry_positions, pieces_size = [], [], [], 0
+    write_pieces(postfile, postings_pieces, table, entries, entry_positions)
+    if field_postings:
         table.lastkey = key
+
+
+def write_pieces(postfile, postings_pieces, table, entries, entry_positions):
+    """Postings and term table entries gathered by `write_field`, written."""
+    postfile.write(b"".join(postings_pieces))
+    table.dbfile.write(b"".join(entries))
+    table.index.extend(entry_positions)
 
 
 def encoded_postings(postings, block_size, level, fixed_size, start, pieces):
