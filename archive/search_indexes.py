@@ -5,6 +5,8 @@ import re
 import time
 
 from haystack import indexes
+from haystack.constants import DJANGO_CT, DJANGO_ID, ID
+from haystack.utils import get_identifier, get_model_ct
 
 from .models import Paragraph, Topic
 from .search.engine.fields import DateKeyField, KeyField
@@ -46,6 +48,16 @@ class ParagraphIndex(FacetFields, indexes.Indexable):
     _topics = (float("-inf"), [])
     _document_fields = (None, {})
 
+    def __init__(self):
+        super().__init__()
+        self.content_type = get_model_ct(Paragraph)
+        # (index field name, the function that gives a paragraph's value) of each field; None for a field with
+        # nothing to give it one (no method, model attribute, template or default), whose value is None
+        self.value_preparers = [
+            (field.index_fieldname, getattr(self, f"prepare_{name}", None) or (
+                field.prepare if field.use_template or field.model_attr is not None or field.has_default() else None))
+            for name, field in self.fields.items()]
+
     def get_model(self):
         return Paragraph
 
@@ -54,7 +66,12 @@ class ParagraphIndex(FacetFields, indexes.Indexable):
         return Paragraph.objects.prefetch_related("document__meeting__series").order_by("document_id", "position")
 
     def prepare(self, paragraph):
-        prepared = super().prepare(paragraph)
+        """What haystack's `SearchIndex.prepare` gives, worked out faster: it asks a field with a `prepare_<name>`
+        method for its value twice and looks the method up by name for every paragraph."""
+        prepared = self.prepared_data = {
+            ID: get_identifier(paragraph), DJANGO_CT: self.content_type, DJANGO_ID: str(paragraph.pk)}
+        for index_fieldname, prepare_value in self.value_preparers:
+            prepared[index_fieldname] = prepare_value(paragraph) if prepare_value else None
         prepared.update(self.document_fields(paragraph))
         prepared["checksum"] = content_checksum(prepared)
         return prepared

@@ -115,10 +115,8 @@ class TextField(TEXT):
         super().__init__(analyzer=text_analyzer(pairs), **kwargs)
         self.pairs = pairs
 
-    def index(self, value, **kwargs):
-        if kwargs or not isinstance(value, str) or type(self.format) is not Positions:
-            yield from super().index(value, **kwargs)
-            return
+    def term_positions(self, value):
+        """{term: its positions} of a text: its folded words, their marked stems and its pair terms."""
         positions = {}
         pair_of = self.pairs.pair
         previous = None
@@ -137,14 +135,48 @@ class TextField(TEXT):
                 if pair:
                     positions.setdefault(pair, []).append(position)
             previous = word
+        return positions
+
+    def fast_path(self, value, kwargs=None):
+        """Whether `value` is indexed from `term_positions` (else by the analyzer)."""
+        return not kwargs and isinstance(value, str) and type(self.format) is Positions
+
+    def index(self, value, **kwargs):
+        if not self.fast_path(value, kwargs):
+            yield from super().index(value, **kwargs)
+            return
         boost = self.format.field_boost
         encode = self.format.encode
-        for term, term_positions in positions.items():
+        for term, term_positions in self.term_positions(value).items():
             if len(term_positions) == 1:  # most terms of a paragraph: their encoding is looked up
                 encoded = one_position(term_positions[0])
             else:
                 encoded = encode(term_positions)
             yield term.encode("utf-8"), len(term_positions), float(len(term_positions)) * boost, encoded
+
+    def add_postings(self, postings, docnum, value):
+        """What `index` gives, added straight to a bulk writer's postings of this field ({term: [docnum, weight,
+        value, docnum, …]}, the terms as text, not yet encoded) as document `docnum`'s; returns how many terms the
+        text has and its length in words (0 if the field is not scorable). A rebuild spent a sixth of its time
+        making and unpacking `index`'s tuples. Only for a `fast_path` value."""
+        boost = self.format.field_boost
+        encode = self.format.encode
+        one_weight = 1.0 * boost
+        length = 0
+        positions = self.term_positions(value)
+        for term, term_positions in positions.items():
+            frequency = len(term_positions)
+            length += frequency
+            if frequency == 1:
+                weight, encoded = one_weight, one_position(term_positions[0])
+            else:
+                weight, encoded = float(frequency) * boost, encode(term_positions)
+            term_postings = postings.get(term)
+            if term_postings is None:
+                postings[term] = [docnum, weight, encoded]
+            else:
+                term_postings += (docnum, weight, encoded)
+        return len(positions), length if self.scorable else 0
 
 
 @lru_cache(maxsize=WORD_CACHE_SIZE)

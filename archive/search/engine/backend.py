@@ -176,6 +176,7 @@ class WhooshBackend(IndexStorage, WhooshSearchBackend):
         language.text = content_field_name
         self.language = language
         schema = Schema(**schema)
+        self.schema_names = frozenset(schema.names())
         self.schema_version = schema_version(schema, self.pairs)
         return content_field_name, schema
 
@@ -201,11 +202,11 @@ class WhooshBackend(IndexStorage, WhooshSearchBackend):
         except SkipDocument:
             return None
         prepared.pop("boost", None)
-        schema = self.schema
+        names = self.schema_names
         return {
             key: value if type(value) is str else self._from_python(value)  # most values are text already
             for key, value in prepared.items()
-            if value not in (None, "", []) and key in schema
+            if value not in (None, "", []) and key in names
         }
 
     def write_documents(self, writer, search_index, group_values, objects):

@@ -14,18 +14,25 @@ of memory closes its segment and starts another.
 
 import gc
 import multiprocessing
+import struct
 import traceback
 import zlib
 from array import array
-from itertools import islice
+from functools import partial
+from hashlib import md5
+from itertools import chain, islice, starmap
+from operator import itemgetter, sub
 from pickle import dumps
 
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermInfo
+from whoosh.filedb.filetables import _pointer as hash_slot
+from whoosh.filedb.filetables import md5_hash
 from whoosh.system import _INT_SIZE as INT_SIZE
 from whoosh.system import pack_int, pack_ushort
-from whoosh.util.numlists import delta_encode
+from whoosh.util.numeric import length_to_byte
 from whoosh.writing import SegmentWriter
 
+from .analysis import TextField
 from .storage import COMPRESS_FROM_POSTINGS
 
 BATCH_DOCUMENTS = 200  # documents sent to a process at a time
@@ -33,6 +40,15 @@ BATCH_DOCUMENTS = 200  # documents sent to a process at a time
 # positions; a term's own list, key and dictionary slot. Used to keep a process under its memory share.
 POSTING_BYTES = 80
 TERM_BYTES = 200
+WRITE_BYTES = 4 * 1024 * 1024  # postings gathered (with their terms' entries) before a write
+HEADER_SIZE = len(WHOOSH3_HEADER_MAGIC) + INT_SIZE  # before a term's one block: the magic and the block's length
+# A term's entry in the term table: W3TermInfo's fields (not inlined), then its postings' offset and length.
+pack_term_info = struct.Struct(W3TermInfo._struct.format + "qi").pack
+TERM_INFO_SIZE = struct.calcsize(W3TermInfo._struct.format + "qi")
+NO_LENGTH = length_to_byte(0)  # no field-length statistics are written
+pack_lengths = struct.Struct("!ii").pack  # before a term table entry: the lengths of its key and value
+LENGTHS_SIZE = struct.calcsize("!ii")
+EMPTY_SLOT = (0, 0)  # a free slot of a term table's hash table
 
 
 class BulkSegmentWriter(SegmentWriter):
@@ -44,20 +60,27 @@ class BulkSegmentWriter(SegmentWriter):
                 or any(field.vector or field.separate_spelling() for _, field in self.schema.items())):
             raise ValueError("a bulk build writes no field-length statistics, inlined postings, term vectors or "
                              "spelling fields")
-        self.postings = {}  # (field name, term bytes): [docnum, weight, value, docnum, weight, value, …]
+        # field name: {term: [docnum, weight, value, docnum, weight, value, …]}; a term is bytes, or for a text
+        # field a string (strings sort as their UTF-8 bytes do), encoded when written
+        self.postings = {}
         self.posting_count = 0
-        self.last_terms = {}  # field name: (value, its terms)
+        self.term_count = 0
+        self.last_terms = {}  # field name: (value, its terms, the field's length in them)
+        table = self.fieldwriter._tindex
+        table._write_hashes = partial(write_hash_tables, table)
 
     def terms_of(self, name, field, value):
-        """The field's terms for `value`. The paragraphs of a statement come one after another and share its
-        title, date, series and so on: the last value's terms of each field are kept and given again."""
+        """The field's terms for `value`, and its length in them. The paragraphs of a statement come one after
+        another and share its title, date, series and so on: the last value's terms of each field are kept and
+        given again."""
         last = self.last_terms.get(name)
         if last is None or last[0] != value:
-            last = self.last_terms[name] = (value, list(field.index(value)))
-        return last[1]
+            terms = list(field.index(value))
+            last = self.last_terms[name] = (value, terms, sum(map(itemgetter(1), terms)) if field.scorable else 0)
+        return last[1], last[2]
 
     def memory_estimate(self):
-        return self.posting_count * POSTING_BYTES + len(self.postings) * TERM_BYTES
+        return self.posting_count * POSTING_BYTES + self.term_count * TERM_BYTES
 
     def add_document(self, **fields):
         self._check_state()
@@ -72,18 +95,25 @@ class BulkSegmentWriter(SegmentWriter):
             field = schema[name]
             length = 0
             if field.indexed:
-                scorable = field.scorable
-                terms = 0
-                for term, frequency, weight, encoded in self.terms_of(name, field, value):
-                    key = (name, term)
-                    term_postings = postings.get(key)
-                    if term_postings is None:
-                        term_postings = postings[key] = []
-                    term_postings += (docnum, weight, encoded)
-                    terms += 1
-                    if scorable:
-                        length += frequency
-                self.posting_count += terms
+                field_postings = postings.get(name)
+                if field_postings is None:
+                    field_postings = postings[name] = {}
+                terms_before = len(field_postings)
+                if isinstance(field, TextField):
+                    if not field.fast_path(value):
+                        raise ValueError(f"a bulk build indexes the text field {name!r} from a string only")
+                    terms, length = field.add_postings(field_postings, docnum, value)
+                    self.posting_count += terms
+                else:
+                    terms, length = self.terms_of(name, field, value)
+                    for term, _, weight, encoded in terms:
+                        term_postings = field_postings.get(term)
+                        if term_postings is None:
+                            field_postings[term] = [docnum, weight, encoded]
+                        else:
+                            term_postings += (docnum, weight, encoded)
+                    self.posting_count += len(terms)
+                self.term_count += len(field_postings) - terms_before
             perdocwriter.add_field(name, field, value if field.stored else None, length)
             if field.column_type:
                 perdocwriter.add_column_value(name, field.column_type, field.to_column_value(value))
@@ -94,16 +124,9 @@ class BulkSegmentWriter(SegmentWriter):
     def _flush_segment(self):
         self.perdocwriter.close()
         fieldwriter = self.fieldwriter
-        field_name = None
-        for name, term in sorted(self.postings):
-            if name != field_name:
-                if field_name is not None:
-                    fieldwriter.finish_field()
-                fieldwriter.start_field(name, self.schema[name])
-                field_name = name
-                offset = fieldwriter._postfile.tell()  # then counted, not asked for each term
-            offset += write_term(fieldwriter, term, self.postings[name, term], offset)
-        if field_name is not None:
+        for name in sorted(self.postings):
+            fieldwriter.start_field(name, self.schema[name])
+            write_field(fieldwriter, self.postings[name])
             fieldwriter.finish_field()
         fieldwriter.close()
         self.postings = {}
@@ -113,62 +136,117 @@ class BulkSegmentWriter(SegmentWriter):
         return self._finalize_segment()
 
 
-def write_term(fieldwriter, term, postings, start):
-    """A term's postings (docnum, weight, value, … in document order) written at `start` in the postings file
-    as Whoosh's W3 postings writer writes them one `add` at a time: full blocks of its block size, the last
-    one shorter; then the term's entry. Returns the bytes written. Inlined: per term, the writer's dozen method
-    calls and three file-position lookups were most of the time spent writing a segment."""
-    writer = fieldwriter._postwriter
-    block_size, level = writer._blocklimit * 3, writer._compression
+def write_field(fieldwriter, field_postings):
+    """Every term of the field just started, in order: its postings (docnum, weight, value, … in document order)
+    as Whoosh's W3 postings writer writes them one `add` at a time, and its entry in the term table as the
+    table's own `add` writes it. Written in large pieces: per term, the writers' dozen method calls, small
+    writes and file-position lookups were most of the time spent writing a segment."""
+    postfile, table = fieldwriter._postfile, fieldwriter._tindex
+    postwriter = fieldwriter._postwriter
+    block_size, level = postwriter._blocklimit * 3, postwriter._compression
     fixed_size = fieldwriter._format.fixed_value_size()
-    terminfo = W3TermInfo()
+    one_value = ONE_VALUE[None if fixed_size is None or fixed_size < 0 else min(fixed_size, 1)]
+    key_prefix = pack_ushort(fieldwriter._fieldid)
+    key_hash = md5_low_bits if table.hashfn is md5_hash else table.hashfn
+    buckets = table.buckets
+    offset, entry_position = postfile.tell(), table.dbfile.tell()
+    postings_pieces, entries, entry_positions = [], [], []
+    pieces_size = 0
+    for term in sorted(field_postings):
+        postings = field_postings[term]
+        if len(postings) == 3:  # most terms: a rare word or pair, in one paragraph
+            docnum, weight, value = postings
+            stored_weight = weight if weight == 1.0 else array("f", (weight,))[0]
+            data = dumps(((docnum,), None if stored_weight == 1.0 else stored_weight, one_value(value)), 2)
+            max_weight = max(0, weight)
+            info = dumps((1, docnum, max_weight, 0, 0, 0), 2)
+            length = len(info) + len(data)
+            postings_pieces += (WHOOSH3_HEADER_MAGIC, pack_int(-length), info, data)
+            written = HEADER_SIZE + length
+            info_bytes = pack_term_info(False, stored_weight, 1, 0, NO_LENGTH, max_weight, docnum, docnum,
+                                        offset, written)
+        else:
+            written, info_bytes = encoded_postings(postings, block_size, level, fixed_size, offset,
+                                                  postings_pieces)
+        offset += written
+        pieces_size += written
+        key = key_prefix + (term.encode("utf-8") if type(term) is str else term)
+        entries += (pack_lengths(len(key), TERM_INFO_SIZE), key, info_bytes)
+        entry_positions.append(entry_position)
+        key_number = key_hash(key)
+        buckets[key_number & 255].append((key_number, entry_position))
+        entry_position += LENGTHS_SIZE + len(key) + TERM_INFO_SIZE
+        if pieces_size > WRITE_BYTES:
+            write_pieces(postfile, postings_pieces, table, entries, entry_positions)
+            postings_pieces, entries, entry_positions, pieces_size = [], [], [], 0
+    write_pieces(postfile, postings_pieces, table, entries, entry_positions)
+    if field_postings:
+        table.lastkey = key
+
+
+def write_pieces(postfile, postings_pieces, table, entries, entry_positions):
+    """Postings and term table entries gathered by `write_field`, written."""
+    postfile.write(b"".join(postings_pieces))
+    table.dbfile.write(b"".join(entries))
+    table.index.extend(entry_positions)
+
+
+def encoded_postings(postings, block_size, level, fixed_size, start, pieces):
+    """Appends to `pieces` a term's postings written at `start` in the postings file: full blocks of the
+    writer's block size, the last one shorter. Returns the bytes written and the term's entry."""
+    weight_sum, max_weight = 0, 0
     written = len(WHOOSH3_HEADER_MAGIC)
-    pieces = [WHOOSH3_HEADER_MAGIC]
-    if len(postings) == 3:  # most terms: a rare word or pair, in one paragraph
-        docnum, weight, value = postings
-        stored_weight = array("f", (weight,))[0]
-        terminfo._weight, terminfo._df = stored_weight, 1
-        terminfo._maxweight = max(terminfo._maxweight, weight)
-        terminfo._minid = terminfo._maxid = docnum
-        data = dumps(((docnum,), None if stored_weight == 1.0 else stored_weight,
-                      minified_values([value] if value else [], fixed_size)), 2)
-        info = dumps((1, docnum, max(0, weight), 0, 0, 0), 2)
-        pieces += (pack_int(-len(info) - len(data)), info, data)
-        written += INT_SIZE + len(info) + len(data)
-        postings = ()
+    pieces.append(WHOOSH3_HEADER_MAGIC)
     last_start = len(postings) - 1 - (len(postings) - 1) % block_size
     for offset in range(0, len(postings), block_size):
-        block = postings[offset:offset + block_size]
+        block = postings[offset:offset + block_size] if last_start else postings  # most terms: one block
         docnums, weights = block[0::3], block[1::3]
         stored_weights = array("f", weights)
-        max_weight = max(0, *weights)
-        terminfo._weight += sum(stored_weights)
-        terminfo._df += len(docnums)
-        terminfo._maxweight = max(terminfo._maxweight, max_weight)
-        if terminfo._minid is None:
-            terminfo._minid = docnums[0]
-        terminfo._maxid = docnums[-1]
-        values = [value for value in block[2::3] if value]
-        data = dumps((tuple(delta_encode(docnums)), minified_weights(stored_weights),
-                      minified_values(values, fixed_size)), 2)
+        block_max_weight = max(0, max(weights))
+        weight_sum += sum(stored_weights)
+        max_weight = max(max_weight, block_max_weight)
+        values = list(filter(None, block[2::3]))
+        gaps = tuple(map(sub, docnums, chain((0,), docnums)))  # Whoosh's `delta_encode`
+        data = dumps((gaps, minified_weights(stored_weights), minified_values(values, fixed_size)), 2)
         compression = level if len(docnums) >= COMPRESS_FROM_POSTINGS else 0
         if compression:
             data = zlib.compress(data, compression)
-        info = dumps((len(docnums), docnums[-1], max_weight, compression, 0, 0), 2)
+        info = dumps((len(docnums), docnums[-1], block_max_weight, compression, 0, 0), 2)
         length = len(info) + len(data)
         pieces += (pack_int(-length if offset == last_start else length), info, data)
         written += INT_SIZE + length
-    fieldwriter._postfile.write(b"".join(pieces))
-    terminfo.set_extent(start, written)
-    fieldwriter._tindex.add(pack_ushort(fieldwriter._fieldid) + term, terminfo.to_bytes())
-    return written
+    return written, pack_term_info(False, weight_sum, len(postings) // 3, 0, NO_LENGTH, max_weight, postings[0],
+                                   postings[-3], start, written)
+
+
+def write_hash_tables(table):
+    """What `HashWriter._write_hashes` writes: each of the table's 256 buckets as an open-addressing hash
+    table of (key hash, entry position) slots; the slots packed in one write per bucket rather than one each."""
+    dbfile = table.dbfile
+    position = dbfile.tell()
+    for entries in table.buckets:
+        slot_count = 2 * len(entries)
+        table.directory.append((position, slot_count))
+        slots = [None] * slot_count
+        for entry in entries:
+            slot = (entry[0] >> 8) % slot_count
+            while slots[slot] is not None:
+                slot = (slot + 1) % slot_count
+            slots[slot] = entry
+        dbfile.write(b"".join(starmap(hash_slot.pack, (EMPTY_SLOT if entry is None else entry for entry in slots))))
+        position += slot_count * hash_slot.size
+
+
+def md5_low_bits(key):
+    """Whoosh's `md5_hash` of a term table key (the digest's low 32 bits), without its detour through hex."""
+    return int.from_bytes(md5(key).digest()[-4:], "big")
 
 
 def minified_weights(weights):
-    """A block's weights as Whoosh's postings writer stores them."""
-    if all(weight == 1.0 for weight in weights):
+    """A block's weights (an array) as Whoosh's postings writer stores them."""
+    if weights.count(1.0) == len(weights):
         return None
-    if all(weight == weights[0] for weight in weights):
+    if weights.count(weights[0]) == len(weights):
         return weights[0]
     return tuple(weights)
 
@@ -180,6 +258,10 @@ def minified_values(values, fixed_size):
     if fixed_size == 0:
         return None
     return b"".join(values)
+
+
+# `minified_values` of one posting's value, by the format's value size: varying (None), none (0), fixed (1).
+ONE_VALUE = {None: lambda value: (value,) if value else (), 0: lambda value: None, 1: lambda value: value or b""}
 
 
 def write_part(index, batches, limit_bytes, options):
