@@ -25,7 +25,7 @@ ANALYZED_TEXTS = 512
 class MatchSpec:
     stems: set = field(default_factory=set)  # mark words with these stems
     words: set = field(default_factory=set)  # mark these exact (folded, unstemmed) words
-    phrases: list = field(default_factory=list)  # (exact words, slop)
+    phrases: list = field(default_factory=list)  # (exact words as a tuple, slop)
 
     def __bool__(self):
         return bool(self.stems or self.words or self.phrases)
@@ -42,7 +42,7 @@ def match_spec(query, reader, fieldname) -> MatchSpec:
         if id(leaf) in negated or getattr(leaf, "fieldname", None) != fieldname:
             continue
         if isinstance(leaf, whoosh_query.Phrase):
-            spec.phrases.append((list(leaf.words), leaf.slop))
+            spec.phrases.append((tuple(leaf.words), leaf.slop))
         elif type(leaf) is whoosh_query.Term:
             if leaf.text.startswith(STEM_MARK):
                 spec.stems.add(leaf.text[len(STEM_MARK):])
@@ -102,7 +102,6 @@ def matched_spans(text, spec, words_of, stem):
               if word in spec.words or (word[:1] in initials and stem(word) in spec.stems)}
     for phrase, slop in spec.phrases:
         n = len(phrase)
-        phrase = tuple(phrase)
         for i, word in enumerate(words):
             if word != phrase[0]:
                 continue
