@@ -73,6 +73,18 @@ class MeetingQuerySet(models.QuerySet):
         """Editions in the order they were held: by ordinal, then date, those with neither last."""
         return self.order_by(models.F("ordinal").asc(nulls_last=True), models.F("start_date").asc(nulls_last=True), "pk")
 
+    def mentioned_only_by_page(self, editions_per_page):
+        """{page number: ids of the meetings known only from mentions listed on it} when these meetings' editions
+        are listed `editions_per_page` at a time: each goes with the edition before it in series order (the
+        first page's when none is), so every one is on exactly one page, near its neighbours."""
+        pages, editions_before = {}, 0
+        for pk, mentioned_only in self.in_series_order().values_list("pk", "known_only_from_mentions"):
+            if mentioned_only:
+                pages.setdefault(max(editions_before - 1, 0) // editions_per_page + 1, []).append(pk)
+            else:
+                editions_before += 1
+        return pages
+
     def per_year(self):
         """[{year, held, mentioned_only}] oldest first: how many meetings each year had, counting apart those
         known only from mentions. One row per year, whatever the number of meetings."""

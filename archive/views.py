@@ -5,6 +5,7 @@ from types import SimpleNamespace
 from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
+from django.db.models import Max, Min
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
@@ -23,6 +24,7 @@ from .search.indexing import search_view
 # Every list of meetings or documents is cut into pages of this size: no page lists the whole archive.
 MEETINGS_PER_PAGE = 25
 DOCUMENTS_PER_PAGE = 25
+EDITIONS_PER_PAGE = 50  # of a series; the longest real series have about thirty
 # The home page shows this many of the newest documents and of the meetings known only from mentions.
 LATEST_ADDITIONS = 8
 MENTIONED_ONLY_ON_HOME = 5
@@ -97,14 +99,18 @@ def series_list(request):
 @archive_page
 def series_detail(request, slug):
     series = get_object_or_404(MeetingSeries, slug=slug)
-    meetings = list(series.meetings.with_documents().in_series_order())
-    editions = [m for m in meetings if not m.known_only_from_mentions]
+    editions = series.meetings.filter(known_only_from_mentions=False)
+    page = Paginator(editions.with_documents().in_series_order(), EDITIONS_PER_PAGE).get_page(request.GET.get("page"))
+    mentioned_only = list(series.meetings.with_documents().in_series_order().filter(
+        pk__in=series.meetings.mentioned_only_by_page(EDITIONS_PER_PAGE).get(page.number, [])))
     return render(request, "archive/series_detail.html", {
         "series": series,
-        "editions": editions,
-        "years": sorted({m.start_date.year for m in editions if m.start_date}),
-        "mentioned_only": [m for m in meetings if m.known_only_from_mentions],
-        "timeline": timeline.editions(meetings),
+        "page": page,
+        "years": editions.aggregate(first=Min("start_date__year"), last=Max("start_date__year")),
+        "mentioned_only": mentioned_only,
+        "timeline": timeline.editions([*page, *mentioned_only]),
+        "previous_url": querystring(request.GET, page=page.number - 1),
+        "next_url": querystring(request.GET, page=page.number + 1),
     })
 
 

@@ -13,7 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from archive import timeline
 from archive.models import Document, Meeting, MeetingSeries
 from archive.pages import new_revision
-from archive.views import DOCUMENTS_PER_PAGE, LATEST_ADDITIONS, MEETINGS_PER_PAGE, MENTIONED_ONLY_ON_HOME
+from archive.views import (DOCUMENTS_PER_PAGE, EDITIONS_PER_PAGE, LATEST_ADDITIONS, MEETINGS_PER_PAGE,
+                           MENTIONED_ONLY_ON_HOME)
 
 from .conftest import SCATTERED_WORDS, add_statement
 from .test_fuzz_parameters import FUZZ, QUERIES, fetch
@@ -105,6 +106,40 @@ def test_meetings_known_only_from_mentions_are_shown_apart(client, summits):
     assert mentioned.count("<li>") == MENTIONED_ONLY_ON_HOME
     # The home page's coverage counts only the meetings whose statements the archive holds.
     assert "3 statements</a> of <a href=\"/meetings/\">4 meetings</a>, 2019–2021" in home
+
+
+def test_a_long_series_lists_its_editions_a_page_at_a_time(client, search_index):
+    """No page lists every meeting: a series of more editions than a page holds is cut into pages, its timeline
+    and its meetings known only from mentions following the page."""
+    series = MeetingSeries.objects.create(name="Long Test Series", slug="long-test-series")
+    count = EDITIONS_PER_PAGE + 7
+    for n in range(1, count + 1):  # edition n is the (2n)th meeting; the odd ones are known only from mentions
+        Meeting.objects.create(series=series, ordinal=2 * n, title=f"Edition {n:03d}", slug=f"edition-{n}",
+                               start_date=datetime.date(1950 + n // 2, 1 + n % 2 * 6, 1))
+    early, late = (Meeting.objects.create(series=series, ordinal=2 * n + 1, title=f"Mentioned after {n:03d}",
+                                          slug=f"mentioned-{n}", known_only_from_mentions=True,
+                                          start_date=datetime.date(1950 + n // 2, 3, 1))
+                   for n in (2, EDITIONS_PER_PAGE + 1))
+
+    first = get(client, "/series/long-test-series/")
+    assert f"{count} editions in the archive, 1950–{1950 + count // 2}." in first
+    assert f"This page lists editions 1 to {EDITIONS_PER_PAGE}." in first
+    titles = re.findall(r'<th scope="row"><a href="[^"]+">Edition (\d+)</a></th>', section(first, ">Editions<"))
+    assert titles == [f"{n:03d}" for n in range(1, EDITIONS_PER_PAGE + 1)]
+    svg = first[first.index("<svg"):first.index("</svg>")]
+    assert svg.count("<a href=") == EDITIONS_PER_PAGE + 1 and f'href="{early.get_absolute_url()}"' in svg
+    assert "Mentioned after 002" in section(first, ">Known only from mentions<") and late.title not in first
+    assert 'rel="next" href="?page=2"' in first and 'rel="prev"' not in first
+
+    second = get(client, "/series/long-test-series/?page=2")
+    titles = re.findall(r'<th scope="row"><a href="[^"]+">Edition (\d+)</a></th>', section(second, ">Editions<"))
+    assert titles == [f"{n:03d}" for n in range(EDITIONS_PER_PAGE + 1, count + 1)]
+    assert f'href="{late.get_absolute_url()}"' in second and late.title in section(second, ">Known only from mentions<")
+    assert early.title not in second
+    assert 'rel="prev" href="?page=1"' in second and 'rel="next"' not in second
+    # A page number out of range or not a number gives a page of the series, never an error.
+    assert "Edition 001" in get(client, "/series/long-test-series/?page=abc")
+    assert f"Edition {count:03d}" in get(client, "/series/long-test-series/?page=999")
 
 
 def test_series_list_counts_editions_and_their_years(client, summits):
