@@ -10,7 +10,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from .places import find_city, find_country, is_country
+from .places import ASEAN_MEMBERS, find_city, find_country, is_country
 
 MONTHS = {
     name: number
@@ -41,6 +41,19 @@ DATELINE = re.compile(
     r"(?P<date>\d{1,2}\s+[A-Za-z]+\.?,?\s+\d{4}|[A-Za-z]+\.?\s+\d{1,2},?\s+\d{4}|\d{1,2}[-/.]\d{1,2}[-/.]\d{4}"
     r"|[A-Za-z]{3,9}\.?\s+\d{1,2}\b(?=\s*\())"
 )
+# "Date : 2021-10-28", "Posted on27/10/2021", "Released on", "Last updated:", "Published:": a release date's label
+# opening a line, or a capitalised "Date"/"Posted" field inside a board's line ("Writer : X Date : 2021-10-28").
+PUBLICATION_LABEL = re.compile(
+    r"^\W*(?:date(?:\s+(?:posted|published|released|issued))?|posted(?:\s+on)?|published(?:\s+on)?|released(?:\s+on)?"
+    r"|issued(?:\s+on)?|(?:last\s+)?updated(?:\s+on)?|ngày đăng|등록일|작성일)\s*[:：]?(?=\s*\S)"
+    r"|(?-i:\s(?:Date|Posted|Published|Released|Updated))\s*[:：]?\s*(?=\d)", re.I)
+# A document-sharing site's "Uploaded by … on Dec 02, 2019": when a copy went up, not when it was released.
+UPLOADED = re.compile(r"\buploaded\b", re.I)
+# A catalogue record's "[Date] December 14, 2005" beside "[Place] …": the document's own date.
+CATALOGUE_DATE = re.compile(r"^\[date\]", re.I)
+# A letterhead that ends in the release's place and date: "INTERNATIONAL COOPERATION Phnom Penh, 12 November 2022".
+LETTERHEAD_DATELINE = re.compile(r"(?P<words>(?:[A-Z][\w'’-]+\s+){0,2}[A-Z][\w'’-]+),\s*(?:\d{1,2}\s+[A-Za-z]+\.?"
+                                 r"|[A-Za-z]+\.?\s+\d{1,2},?)\s+\d{4}\s*$")
 HELD_ON = re.compile(r"\b(?:held|convened|took place|met|hosted|organi[sz]ed|opened|gathered)\b[^.]*?\b(?:on|from)\s+"
                      r"(?P<date>[^.]{4,60})")
 OPENS_WITH_DATE = re.compile(r"^(?:On|From)\s+(?P<date>[^,]{6,40}),")
@@ -70,12 +83,16 @@ HONORIFIC = re.compile(
 # Abbreviations whose full stops would otherwise end a sentence early.
 ABBREVIATION_DOTS = re.compile(r"\b(H\.\s?E|Mr|Ms|Mrs|Dr|St|Jr|U\.S|Gen|Prof|Ret|Rtd)\.")
 CHAIRED_BY = re.compile(
-    r"\b(?<!co-)(?:chaired|presided over|hosted)\s+by\s+(?P<who>.+?)(?=,?\s+and\s+(?:was\s+)?attended\b"
+    r"\b(?<!co-)(?:chaired|presided(?:\s+over)?)\s+by\s+(?P<who>.+?)(?=,?\s+and\s+(?:was\s+)?attended\b"
     r"|,\s+(?:with|who|and)\b|[.;]\s|[.;]?$|\s+(?:and|with) (?:the )?participation\b)"
     r"|\bunder the (?:chairmanship|chairship|chair|presidency) of\s+(?P<who2>.+?)(?=,?\s+and\b|,\s+(?:with|the)\b"
     r"|[.;]\s|[.;]?$|\s+(?:on|in)\s+(?:\d|[A-Z]))")
 AS_CHAIR = re.compile(r"(?P<who>(?:[A-Z][\w'’.-]*\s+){0,6}[A-Z][\w'’.-]*(?:\s+of\s+(?:the\s+)?[A-Z][\w ']+?)?),?\s+"
-                      r"(?:in (?:its|his|her) capacity )?as(?: the)? (?:ASEAN Chair|Chair of ASEAN|ASEAN Chairman)\b")
+                      r"(?:in (?:its|his|her) capacity )?as(?: the)? (?:ASEAN Chair|Chair of ASEAN|ASEAN Chairman"
+                      r"|Chair(?:man|person)?(?: of the (?:Summit|Meeting|Consultations?|Dialogue))?(?=[,.;]|\s+(?:and|of)\b))")
+# "… Related Meetings hosted by Viet Nam": the host, read only when the text names no chair.
+HOSTED_BY = re.compile(r"\bhosted\s+by\s+(?P<who>.+?)(?=,?\s+and\s+(?:was\s+)?attended\b|,\s+(?:with|who|and)\b"
+                       r"|[.;]\s|[.;]?$|\s+(?:and|with) (?:the )?participation\b|\s+(?:as|on|in)\b)")
 ADDRESSED_CHAIR = re.compile(r"\b(?:Mr\.?|Madam|Madame)\s+Chair(?:man|person)?,\s+(?P<who>(?:[A-Z][\w'’.-]*\s*){2,6})(?=,)")
 CO_CHAIRED_WITH = re.compile(r"(?P<who>[^.;]+?),?\s+co-chaired\s+(?:the\s+\w+(?:\s+\w+)?\s+)?with\s+(?P<other>[^.;]+)",
                              re.I)
@@ -428,6 +445,11 @@ def find_chairs(text: str) -> tuple[str, str, str]:
         name, country = split_person_and_office(match["who"])
         if name or country:
             return name, country, ""
+    match = HOSTED_BY.search(text)
+    if match:
+        name, country = split_person_and_office(match["who"].strip())
+        if name or country:
+            return name, country, ""
     return "", "", ""
 
 
@@ -499,6 +521,58 @@ def is_news_report(title: str, opening: str) -> bool:
 
 
 
+def is_venue_line(line: str) -> bool:
+    """"Vientiane, Lao PDR, 10 October 2024", "24 September 2025, Kuala Lumpur": a date line naming where the
+    meeting was held (or the text adopted), printed under a statement's title or at its end."""
+    if not is_date_line(line) or PUBLICATION_LABEL.search(line):
+        return False
+    place = line
+    for pattern in (DAY_MONTH_YEAR, MONTH_DAY_YEAR, NUMERIC_DATE, ISO_DATE):
+        place = pattern.sub(" ", place)
+    place = place.strip(" ,.-–/")
+    return bool(place) and bool(find_city(place) or find_country(place))
+
+
+def is_letterhead_dateline(line: str) -> bool:
+    """A letterhead that ends in the release's place and date: "INTERNATIONAL COOPERATION Phnom Penh, 12 November
+    2022"."""
+    match = LETTERHEAD_DATELINE.search(line)
+    words = match["words"].split() if match else []
+    city = any(find_city(" ".join(words[start:])) for start in range(len(words)))
+    return city and not re.search(
+        r"\b(summit|meeting|statement|dialogue|held|was|were|adopted|signed|done)\b", line, re.I)
+
+
+def find_published_on(header: list[str], dateline, footer: list[str], page_date: datetime.date | None):
+    """(release date, "found" or "guessed") from the header, the opening dateline, the closing lines or the page's
+    markup: a labelled date ("Date : 2021-10-28", "Posted on", "Last updated") first, then a date line (a
+    letterhead's "… Phnom Penh, 12 November 2022" too), the page's own date before a meeting's venue line, and
+    never a sharing site's upload date or a catalogue's [Date] beside its [Place]."""
+    catalogue_record = any(PLACE_LABEL.match(line) for line in header)
+    lines = [line for line in header if not UPLOADED.search(line)
+             and not (catalogue_record and CATALOGUE_DATE.match(line))]
+    for line in lines:
+        labelled = PUBLICATION_LABEL.search(line)
+        if labelled and parse_date(line[labelled.end():]):
+            return parse_date(line[labelled.end():])[0], "found"
+    venue_date = None
+    for line in lines:
+        if is_venue_line(line):
+            venue_date = venue_date or parse_date(line)[0]
+        elif is_date_line(line) or is_letterhead_dateline(line):
+            return parse_date(line)[0], "found"
+    if venue_date and page_date:
+        return page_date, "found"
+    if venue_date:
+        return venue_date, "found"
+    if dateline and parse_date(dateline["date"]):
+        return parse_date(dateline["date"])[0], "found"
+    for line in footer:
+        if parse_date(line) and not is_venue_line(line):
+            return parse_date(line)[0], "found"
+    return (page_date, "guessed") if page_date else (None, "")
+
+
 def extract_metadata(header: list[str], paragraphs: list[str], catalogue: SeriesCatalogue,
                      footer: list[str] = (), page_date: datetime.date | None = None) -> Metadata:
     """Metadata for a statement; `meeting` is None when no meeting of a known series is named."""
@@ -525,21 +599,9 @@ def extract_metadata(header: list[str], paragraphs: list[str], catalogue: Series
     if not title:
         title = f"{kind}: {meeting.title}" if meeting else kind
 
-    published_on = None
-    for line in header:
-        if is_date_line(line):
-            published_on = parse_date(line)[0]
-            found["published_on"] = "found"
-            break
-    if dateline and not published_on and parse_date(dateline["date"]):
-        published_on = parse_date(dateline["date"])[0]
-        found["published_on"] = "found"
-    for line in footer if not published_on else ():
-        if parse_date(line):
-            published_on, found["published_on"] = parse_date(line)[0], "found"
-            break
-    if not published_on and page_date:
-        published_on, found["published_on"] = page_date, "guessed"
+    published_on, how = find_published_on(header, dateline, footer, page_date)
+    if published_on:
+        found["published_on"] = how
     if meeting is None:
         return Metadata(title, kind, None, published_on, summary, found)
 
@@ -578,7 +640,11 @@ def extract_metadata(header: list[str], paragraphs: list[str], catalogue: Series
     elif city or country:
         meeting.mode, found["mode"] = "in_person", "guessed"
 
-    meeting.chair, meeting.chair_country, meeting.co_chairs = find_chairs(" ".join([summary, *paragraphs]))
+    # Remarks may open in the header: "Mr. Chair, President Joko Widodo, …" comes before the first paragraph.
+    chair_texts = [line for line in header[header.index(title) + 1:] if not line.endswith(".")] if title in header else []
+    meeting.chair, meeting.chair_country, meeting.co_chairs = find_chairs(" ".join([*chair_texts, summary, *paragraphs]))
+    if meeting.chair and not meeting.chair_country and meeting.country in ASEAN_MEMBERS:
+        meeting.chair_country = meeting.country  # an ASEAN chair hosts the meetings it chairs
     for name in ("chair", "chair_country", "co_chairs"):
         if getattr(meeting, name):
             found[name] = "found"
