@@ -1,0 +1,101 @@
+"""What the importer reads from a statement's header and text: the release date as publishers print it, the
+meeting's chair, and the other meetings the text names."""
+
+import datetime
+
+import pytest
+
+from archive.ingest.mentions import find_mentions
+from archive.ingest.metadata import MeetingInfo, extract_metadata, find_chairs, find_published_on
+
+from .test_ingest_golden import catalogue
+
+TITLE = "Chairman's Statement of the 24th ASEAN-Republic of Korea Summit"
+OPENING = "The 24th ASEAN-Republic of Korea Summit was held on 6 September 2023 in Jakarta, Indonesia."
+
+
+def published(header, page_date=None, footer=()):
+    return extract_metadata([TITLE, *header], [OPENING], catalogue(), list(footer), page_date).published_on
+
+
+@pytest.mark.parametrize("line, expected", [
+    ("Writer : Mission to ASEAN Date : 2021-10-28 Views : 412", datetime.date(2021, 10, 28)),
+    ("Writer Mission to ASEAN Date 2023-09-12 Views 164", datetime.date(2023, 9, 12)),
+    ("Released on Thursday, 7 September 2023", datetime.date(2023, 9, 7)),
+    ("Last updated: September 8th, 2023", datetime.date(2023, 9, 8)),
+    ("Posted: 08/09/2023 | Share", datetime.date(2023, 9, 8)),
+    ("INTERNATIONAL COOPERATION Phnom Penh, 12 November 2022", datetime.date(2022, 11, 12)),
+])
+def test_a_release_date_is_read_as_the_publisher_labels_it(line, expected):
+    assert published(["Jakarta, Indonesia, 6 September 2023", line]) == expected
+
+
+def test_a_labelled_date_is_not_taken_from_a_note_about_an_earlier_text():
+    header = ["Phnom Penh, 14 November 2022", "(Revised version, replacing the text issued on 12 November 2022)"]
+    assert published(header) == datetime.date(2022, 11, 14)
+
+
+def test_the_page_date_wins_over_the_meetings_venue_line():
+    assert published(["Jakarta, 6 September 2023"], page_date=datetime.date(2023, 9, 8)) == datetime.date(2023, 9, 8)
+    assert published(["6 September 2023, Jakarta, Indonesia"], page_date=datetime.date(2023, 9, 8)) \
+        == datetime.date(2023, 9, 8)
+
+
+def test_an_upload_date_a_catalogue_date_and_a_signing_line_are_not_release_dates():
+    assert published(["Uploaded by asean_docs on Sep 10, 2023"]) is None
+    assert published(["[Place] Jakarta, Indonesia", "[Date] September 6, 2023"]) is None
+    assert published([], footer=["Jakarta, 6 September 2023"]) is None
+    assert published([], footer=["8 September 2023"]) == datetime.date(2023, 9, 8)
+
+
+def test_the_found_release_date_is_marked_found():
+    assert find_published_on(["Date : 2023-09-08"], None, [], None) == (datetime.date(2023, 9, 8), "found")
+    assert find_published_on([], None, [], datetime.date(2023, 9, 8)) == (datetime.date(2023, 9, 8), "guessed")
+
+
+@pytest.mark.parametrize("text, chair, country", [
+    ("The Meetings were hosted by Viet Nam. The Meeting was co-chaired by Dato Erywan Pehin Yusof, Minister of "
+     "Foreign Affairs II of Brunei Darussalam, and Minister Kang Kyung-wha of the Republic of Korea.",
+     "Erywan Pehin Yusof", "Brunei Darussalam"),
+    ("The Summit was held under the chairmanship of Prime Minister Anwar Ibrahim of Malaysia on 27 October 2025.",
+     "Anwar Ibrahim", "Malaysia"),
+    ("President Ferdinand R. Marcos Jr. of the Philippines, as Chair, opened the Meeting.",
+     "Ferdinand R. Marcos Jr", "Philippines"),
+    ("The Summit was presided over by Prime Minister Hun Manet of Cambodia.", "Hun Manet", "Cambodia"),
+    ("The Related Meetings were hosted by Singapore.", "", "Singapore"),
+])
+def test_the_chair_is_read_from_how_statements_name_it(text, chair, country):
+    assert find_chairs(text)[:2] == (chair, country)
+
+
+def test_a_chair_named_in_the_opening_of_remarks_takes_the_host_country():
+    header = ["Remarks by President Yoon Suk Yeol at the 26th ASEAN Plus Three Summit", "2023.09.06",
+              "Jakarta Convention Center, Jakarta", "Mr. Chair, President Joko Widodo, fellow leaders,"]
+    metadata = extract_metadata(header, ["ASEAN Plus Three was born out of a crisis a quarter of a century ago."],
+                                catalogue())
+    assert (metadata.meeting.chair, metadata.meeting.chair_country) == ("Joko Widodo", "Indonesia")
+
+
+def mentions(text, own=None, year=None):
+    return [(m.series, m.ordinal, m.date) for m in find_mentions([text], catalogue(), own, year)]
+
+
+def test_a_meeting_named_by_its_place_or_month_is_a_mention():
+    assert mentions("They looked forward to the ASEAN-ROK Commemorative Summit and the first Mekong-ROK Summit to "
+                    "be held in Busan in November 2019.") == [
+        ("ASEAN-ROK Commemorative Summit", None, None), ("Mekong-ROK Summit", 1, None)]
+    assert mentions("At the G20 London Summit in April, leaders agreed to resist protectionism.") == [
+        ("G20 Summit", None, None)]
+    assert mentions("The ASEAN-ROK Summit remains the apex of the partnership.") == []
+
+
+def test_the_own_meeting_named_by_its_place_is_not_a_mention():
+    own = MeetingInfo("ASEAN-ROK Summit", 24, datetime.date(2023, 9, 6))
+    assert mentions("The ASEAN-ROK Summit in Jakarta reviewed the partnership.", own) == []
+
+
+def test_a_shortened_series_name_and_a_date_without_its_year():
+    assert mentions("They recalled the Commemorative Summit on Jeju Island in June 2009.") == [
+        ("ASEAN-ROK Commemorative Summit", None, None)]
+    assert mentions("Viet Nam was invited to the G20 Seoul Summit on November 11-12.", year=2010) == [
+        ("G20 Summit", None, datetime.date(2010, 11, 11))]
