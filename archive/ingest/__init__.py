@@ -40,7 +40,8 @@ def parse_document(data: bytes, filename: str, catalogue: SeriesCatalogue, max_b
     if not structure.paragraphs:
         raise IngestError("no paragraphs of text were found")
     texts = [paragraph.text for paragraph in structure.paragraphs]
-    metadata = extract_metadata(structure.header, texts, catalogue, structure.footer, reading.page_date)
+    metadata = extract_metadata(structure.header, texts, catalogue, structure.footer, reading.page_date,
+                                reading.byline)
     if reading.ocr:
         # OCR can misread any letter or digit: every field read from its text is to be checked.
         metadata.provenance = {**dict.fromkeys(metadata.provenance, "ocr"), "text": "ocr"}

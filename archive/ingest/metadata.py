@@ -94,8 +94,14 @@ AS_CHAIR = re.compile(r"(?P<who>(?:[A-Z][\w'’.-]*\s+){0,6}[A-Z][\w'’.-]*(?:\
 HOSTED_BY = re.compile(r"\bhosted\s+by\s+(?P<who>.+?)(?=,?\s+and\s+(?:was\s+)?attended\b|,\s+(?:with|who|and)\b"
                        r"|[.;]\s|[.;]?$|\s+(?:and|with) (?:the )?participation\b|\s+(?:as|on|in)\b)")
 ADDRESSED_CHAIR = re.compile(r"\b(?:Mr\.?|Madam|Madame)\s+Chair(?:man|person)?,\s+(?P<who>(?:[A-Z][\w'’.-]*\s*){2,6})(?=,)")
-CO_CHAIRED_WITH = re.compile(r"(?P<who>[^.;]+?),?\s+co-chaired\s+(?:the\s+\w+(?:\s+\w+)?\s+)?with\s+(?P<other>[^.;]+)",
+CO_CHAIRED_WITH = re.compile(r"(?P<who>[^.;]+?),?\s+co-chaired\s+(?:the\s+[^.;,]{1,80}?\s+)?with\s+(?P<other>[^.;]+)",
                              re.I)
+# "Prime Minister Lee Hsien Loong of the Republic of Singapore chaired the Summit": the chair in the active voice.
+PERSON_RUN = r"[A-Z][\w'’.-]*(?:\s+(?:[A-Z][\w'’.-]*|of|the|bin|binti))*"
+CHAIRED_THE = re.compile(r"(?P<who>" + PERSON_RUN + r"),?\s+(?<!co-)chaired\s+(?:the|this|a)\b")
+# "Vietnamese Prime Minister …": a nationality before an office.
+DEMONYM_BEFORE_OFFICE = re.compile(r"^(?P<demonym>[A-Z][a-z]+(?:ese|ian|an|i|ch|ish))\s+(?=(?:Prime|President|Foreign"
+                                   r"|Minister|Deputy|State|Trade|Sultan|King)\b)")
 CO_CHAIRED = re.compile(r"(?P<who>[^.]+?),?\s+co-chaired\b", re.I)
 CO_CHAIRED_BY = re.compile(r"\bco-chaired by (?P<who>[^.]+)", re.I)
 
@@ -388,8 +394,18 @@ def shortened_name_ordinal(series: str, text: str) -> int | None:
     return ordinal_number(match["ordinal"]) if match else None
 
 
+def demonym_country(word: str) -> str:
+    """The country a nationality names: "Vietnamese" -> "Viet Nam", "Indonesian" -> "Indonesia"."""
+    for cut in range(1, 4):
+        country = find_country(word[:-cut])
+        if country and len(word) - cut >= 4:
+            return country
+    return ""
+
+
 def clean_person(text: str) -> str:
     """A person's name without honorifics and offices: "H.E. Prime Minister Hun Manet" -> "Hun Manet"."""
+    text = DEMONYM_BEFORE_OFFICE.sub("", text.strip())
     text = re.sub(r"\s+of\s+(?:the\s+)?[A-Z][\w' ]+$|\s*\((?:Ret|Rtd|retired)\.?\)", "", text.strip())
     name = HONORIFIC.sub("", text).strip(" ,")
     return name if re.match(r"[A-Z]", name) and not is_country(name) else ""
@@ -398,7 +414,8 @@ def clean_person(text: str) -> str:
 def split_person_and_office(who: str) -> tuple[str, str]:
     """(name, country) from "HE Name, Title of X", "the Title of X, Name" or "Title Name of X"."""
     pieces = [piece.strip() for piece in re.split(r",\s*", who) if piece.strip()]
-    country = find_country(who)
+    demonym = DEMONYM_BEFORE_OFFICE.match(who.strip())
+    country = find_country(who) or (demonym_country(demonym["demonym"]) if demonym else "")
     for piece in pieces:
         if " of " in piece and not re.match(r"(?:H\.?\s?E|His|Her|Mr|Ms|Dr)\b", piece) and len(pieces) > 1:
             continue  # "Prime Minister of Malaysia": an office
@@ -425,6 +442,11 @@ def find_chairs(text: str) -> tuple[str, str, str]:
     if match:
         name, country = split_person_and_office((match["who"] or match["who2"]).strip())
         if name or country:
+            return name, country, ""
+    match = CHAIRED_THE.search(text)
+    if match:
+        name, country = split_person_and_office(match["who"])
+        if HONORIFIC.sub("", f"{name} ").strip():  # a name, not an office alone ("the Minister chaired …")
             return name, country, ""
     match = CO_CHAIRED_WITH.search(text) or CO_CHAIRED_BY.search(text) or CO_CHAIRED.search(text)
     if match:
@@ -574,7 +596,7 @@ def find_published_on(header: list[str], dateline, footer: list[str], page_date:
 
 
 def extract_metadata(header: list[str], paragraphs: list[str], catalogue: SeriesCatalogue,
-                     footer: list[str] = (), page_date: datetime.date | None = None) -> Metadata:
+                     footer: list[str] = (), page_date: datetime.date | None = None, byline: str = "") -> Metadata:
     """Metadata for a statement; `meeting` is None when no meeting of a known series is named."""
     found = {}
     title = pick_title(header, catalogue)
@@ -591,7 +613,8 @@ def extract_metadata(header: list[str], paragraphs: list[str], catalogue: Series
 
     kind = find_kind(title)
     found["kind"] = "found" if kind else "guessed"
-    if is_news_report(title, "\n".join([*header, *paragraphs[:2]])):
+    # A web page's byline ("By Sarah Kim") is a reporter's: read with the opening as a sign of a news report.
+    if is_news_report(title, "\n".join([*header, *paragraphs[:2], *([f"By {byline}"] if byline else [])])):
         kind, found["kind"] = "News Article", "guessed"
     kind = kind or ("Press Release" if dateline else "") or find_kind(summary) or (
         "Statement" if re.search(r"\bstatement\b", title, re.I) or not title else "Press Release")
