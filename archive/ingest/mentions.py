@@ -8,7 +8,7 @@ from .metadata import (
     DAY_MONTH_ONLY, MONTHS, ORDINAL, MeetingInfo, MeetingRef, SeriesCatalogue, find_date, normalise_series_text,
     ordinal_number,
 )
-from .places import find_city
+from .places import find_city, is_country
 
 # A series name followed by these words names something else ("ASEAN-ROK Dialogue Relations").
 NOT_A_MEETING = re.compile(
@@ -24,7 +24,10 @@ NAME_WORD = r"(?:[A-Z0-9][\w'’+&.-]*|of|on|for|and|with|the|\+)"
 NOT_A_MONTH = r"(?!(?i:" + "|".join(MONTHS) + r")\b)"
 # "in November 2019", "in July": the month a meeting met.
 IN_MONTH = re.compile(r"\bin\s+(?:" + "|".join(MONTHS) + r")\b", re.I)
-IN_PLACE = re.compile(r"\b(?:in|on|at)\s+(?P<place>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){0,2})")
+IN_PLACE = re.compile(r"\b(?:in|on|at)\s+(?:the\s+)?(?P<place>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){0,2})")
+# "to be held in the ROK in 2019": a year alone tells a meeting apart only where the text says it is held
+# ("joined the ASEAN Regional Forum in 1994" names the forum, not one of its meetings).
+HELD_IN_YEAR = re.compile(r"\bheld\b[^.;]*?\bin\s+(?:19|20)\d{2}\b")
 ANY_MEETING = re.compile(
     r"\b(?:(?P<ordinals>" + ORDINAL.replace("?P<ordinal>", "?:") + r"(?:\s*(?:,|and|&)\s*" +
     ORDINAL.replace("?P<ordinal>", "?:") + r")*)\s+|(?<=\b[Tt]he\s))"
@@ -83,9 +86,10 @@ def shortened_series(name: str, catalogue: SeriesCatalogue) -> str:
 
 
 def names_place_or_month(window: str) -> bool:
-    """"… in Busan in November 2019", "… on Jeju Island in June 2009", "… in July": a meeting named without
-    ordinal or day, told apart by where or when it met."""
-    return bool(IN_MONTH.search(window)) or any(find_city(match["place"]) for match in IN_PLACE.finditer(window))
+    """"… in Busan in November 2019", "… on Jeju Island in June 2009", "… in July", "… in the ROK in 2019": a
+    meeting named without ordinal or day, told apart by where or when it met."""
+    return bool(IN_MONTH.search(window) or HELD_IN_YEAR.search(window)) or any(
+        find_city(match["place"]) or is_country(match["place"]) for match in IN_PLACE.finditer(window))
 
 
 def date_without_year(text: str, year: int | None):

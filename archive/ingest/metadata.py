@@ -481,6 +481,8 @@ SITE_WORDS = re.compile(
     r"|institute|university|portal|upload|sign in|log ?in|register|menu|press releases|press room|speeches|news|home|search"
     r"|briefing room|cheong wa dae)\b", re.I)
 TITLE_MAX_WORDS = 40
+# "(250925) Consultation press release.hwp": an attachment's file name, not the title.
+FILE_NAME = re.compile(r"\.(?:pdf|docx?|hwpx?|txt|html?|xlsx?|zip)$", re.I)
 TITLE_CONTINUATION_WORDS = 6
 TITLE_PAIR_MARGIN = 1  # a pair of lines must score clearly better than the line alone
 KIND_LABEL = re.compile(r"^\W*(?:" + "|".join(pattern for _, pattern in KINDS) + r")\W*(?:no\.?\s*[\w/-]+)?\W*$", re.I)
@@ -496,7 +498,7 @@ def pick_title(header: list[str], catalogue=None) -> str:
     for position, line in candidates:
         words = len(re.findall(r"[A-Za-z]{2,}", line))
         if is_date_line(line) or line.rstrip().endswith(".") or words < 2 or words > TITLE_MAX_WORDS \
-                or PLACE_LABEL.match(line) or is_preamble_line(line):
+                or PLACE_LABEL.match(line) or is_preamble_line(line) or FILE_NAME.search(line):
             continue
         kind_label_only = bool(KIND_LABEL.match(line))  # "PRESS RELEASE", "Press Release No. 305/2562"
         score = (10 if find_kind(line) and not kind_label_only else 0) - (6 if kind_label_only else 0) + (
