@@ -99,3 +99,37 @@ def test_a_shortened_series_name_and_a_date_without_its_year():
         ("ASEAN-ROK Commemorative Summit", None, None)]
     assert mentions("Viet Nam was invited to the G20 Seoul Summit on November 11-12.", year=2010) == [
         ("G20 Summit", None, datetime.date(2010, 11, 11))]
+
+
+@pytest.mark.parametrize("text, chair, country", [
+    ("Prime Minister Lee Hsien Loong of the Republic of Singapore chaired the Summit, attended by all Leaders.",
+     "Lee Hsien Loong", "Singapore"),
+    ("Vietnamese Prime Minister Nguyen Xuan Phuc chaired the summit online as this year's ASEAN Chair.",
+     "Nguyen Xuan Phuc", "Viet Nam"),
+    ("Trade Minister Yeo Han-koo co-chaired the 22nd AEM-ROK Consultation with Tengku Zafrul Aziz, Malaysia's "
+     "Minister of Investment, Trade and Industry, in Kuala Lumpur on September 24.", "Tengku Zafrul Aziz", "Malaysia"),
+    ("The summit, chaired by Indonesian President Joko Widodo, reviewed the partnership.", "Joko Widodo", "Indonesia"),
+    ("On 14 November, the Minister chaired the meeting.", "", ""),
+])
+def test_the_chair_in_the_active_voice_and_after_a_nationality(text, chair, country):
+    assert find_chairs(text)[:2] == (chair, country)
+
+
+def test_a_byline_makes_a_web_page_a_news_report():
+    header = ["Yoon unveils Korea-Asean initiative at Phnom Penh summit"]
+    paragraphs = ["President Yoon Suk Yeol spoke at the 23rd Korea-Asean Summit in Phnom Penh on Friday."]
+    assert extract_metadata(header, paragraphs, catalogue(), byline="SARAH KIM").kind == "News Article"
+    assert extract_metadata(header, paragraphs, catalogue()).kind != "News Article"
+
+
+def test_an_attachment_file_name_is_not_the_title():
+    header = ["Title", "Trade Minister co-chairs AEM-ROK Consultation", "Attachment",
+              "(250925) AEM-ROK Consultation press release.hwp"]
+    metadata = extract_metadata(header, ["The 22nd AEM-ROK Consultation was held in Kuala Lumpur."], catalogue())
+    assert metadata.title == "Trade Minister co-chairs AEM-ROK Consultation"
+
+
+def test_a_meeting_to_be_held_in_a_country_or_year_is_a_mention_and_a_forum_joined_in_a_year_is_not():
+    assert mentions("They agreed to hold an ASEAN-ROK Commemorative Summit to be held in the ROK in 2019.") == [
+        ("ASEAN-ROK Commemorative Summit", None, None)]
+    assert mentions("We recalled that the ROK joined the ASEAN Regional Forum in 1994.") == []
