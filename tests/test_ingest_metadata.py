@@ -133,3 +133,17 @@ def test_a_meeting_to_be_held_in_a_country_or_year_is_a_mention_and_a_forum_join
     assert mentions("They agreed to hold an ASEAN-ROK Commemorative Summit to be held in the ROK in 2019.") == [
         ("ASEAN-ROK Commemorative Summit", None, None)]
     assert mentions("We recalled that the ROK joined the ASEAN Regional Forum in 1994.") == []
+
+
+def test_a_meeting_day_printed_without_its_year_takes_the_release_year():
+    header = ["Centre hosts events for the ASEAN-Korea Commemorative Summit", "Posted: January 3rd, 2020"]
+    paragraphs = ["Leaders met in Busan on 26 November for the ASEAN-Korea Commemorative Summit."]
+    meeting = extract_metadata(header, paragraphs, catalogue()).meeting
+    assert meeting.start_date == datetime.date(2019, 11, 26)
+    assert extract_metadata(header[:1], paragraphs, catalogue()).meeting.start_date is None
+
+
+def test_co_chairs_joined_by_and_with_a_nationality():
+    text = ("The summit was co-chaired by President Moon and Thai Prime Minister Prayut Chan-o-cha, whose country "
+            "held the ASEAN chairmanship, and was the third such summit.")
+    assert find_chairs(text)[:2] == ("Prayut Chan-o-cha", "Thailand")

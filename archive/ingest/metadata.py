@@ -400,7 +400,7 @@ def demonym_country(word: str) -> str:
         country = find_country(word[:-cut])
         if country and len(word) - cut >= 4:
             return country
-    return ""
+    return find_country(f"{word}land")  # "Thai" -> "Thailand"
 
 
 def clean_person(text: str) -> str:
@@ -429,7 +429,8 @@ def split_person_and_office(who: str) -> tuple[str, str]:
 
 def split_chairs(who: str):
     """"HE Name, Title of X, and HE Name, Title of Y" (either order of name and title) -> [(name, country)]"""
-    parts = re.split(r",\s+and\s+", who) if ", and " in who else re.split(r"\s+and\s+(?=HE\b|H\.E|[A-Z][a-z]+\s+[A-Z])", who)
+    parts = [piece for part in re.split(r",\s+and\s+", who)
+             for piece in re.split(r"\s+and\s+(?=HE\b|H\.E|[A-Z][a-z]+\s+[A-Z])", part)]
     chairs = [split_person_and_office(part) for part in parts]
     return [(name, country) for name, country in chairs if name or country]
 
@@ -545,6 +546,16 @@ def is_news_report(title: str, opening: str) -> bool:
 
 
 
+def day_before(match, release: datetime.date) -> datetime.date | None:
+    """The day a DAY_MONTH_ONLY match names, on or before a release date (in its year, or the year before)."""
+    month, day = MONTHS[(match["month"] or match["month2"]).lower()], int(match["day"] or match["day2"])
+    for year in (release.year, release.year - 1):
+        found = _date(year, month, day)
+        if found and found <= release:
+            return found
+    return None
+
+
 def is_venue_line(line: str) -> bool:
     """"Vientiane, Lao PDR, 10 October 2024", "24 September 2025, Kuala Lumpur": a date line naming where the
     meeting was held (or the text adopted), printed under a statement's title or at its end."""
@@ -624,9 +635,9 @@ def extract_metadata(header: list[str], paragraphs: list[str], catalogue: Series
     if not title:
         title = f"{kind}: {meeting.title}" if meeting else kind
 
-    published_on, how = find_published_on(header, dateline, footer, page_date)
+    published_on, how_published = find_published_on(header, dateline, footer, page_date)
     if published_on:
-        found["published_on"] = how
+        found["published_on"] = how_published
     if meeting is None:
         return Metadata(title, kind, None, published_on, summary, found)
 
@@ -635,7 +646,10 @@ def extract_metadata(header: list[str], paragraphs: list[str], catalogue: Series
     if dates:
         found["start_date"] = "found"
     elif held and DAY_MONTH_ONLY.search(held["date"]):
-        found["start_date"] = "year not printed"
+        # "met in Busan on 26 November": the day in the year of the printed release date, else left to the admin.
+        day = day_before(DAY_MONTH_ONLY.search(held["date"]), published_on) if how_published == "found" else None
+        dates = (day, None) if day else None
+        found["start_date"] = "guessed" if day else "year not printed"
     elif dateline and parse_date(dateline["date"]) and kind != "News Article":
         dates = parse_date(dateline["date"])
         found["start_date"] = "guessed"
