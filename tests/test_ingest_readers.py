@@ -224,3 +224,15 @@ def test_a_web_pages_byline_is_read():
             "leaders of the region, who discussed trade, the digital economy and maritime cooperation at length.</p>"
             "</article></body></html>")
     assert "Gita-Carlos" in read_document(html.encode(), "report.html", 10 ** 6).byline
+
+
+def test_a_boards_subject_line_left_out_by_the_extractor_is_the_pages_heading():
+    html = ("<html><head><title>News | Centre</title></head><body><div class='sub-title'>News &amp; Media &gt; News</div>"
+            "<section><h3 class='subject'>Centre hosts events for the ASEAN-Korea Commemorative Summit</h3>"
+            "<ul class='info'><li>Posted: November 28th, 2019</li><li>Hits 2,310</li></ul><div class='cont'>"
+            "<p>Leaders of the ten ASEAN Member States and President Moon Jae-in met in Busan on 26 November for the "
+            "ASEAN-Korea Commemorative Summit, which marked thirty years of dialogue relations between them.</p>"
+            "</div></section></body></html>")
+    blocks = read_document(html.encode(), "news.html", 10 ** 6).blocks
+    assert blocks[0].text == "Centre hosts events for the ASEAN-Korea Commemorative Summit"
+    assert blocks[0].kind == "heading"

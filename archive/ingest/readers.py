@@ -221,7 +221,33 @@ def html_blocks(html: str) -> tuple[list[Block], str]:
     title = root.get("title") or ""
     if title and blocks and not any(title in block.text for block in blocks[:3]):
         blocks.insert(0, Block(title, "heading"))
+    subject = dropped_subject(html, blocks)
+    if subject:
+        blocks.insert(0, Block(subject, "heading"))
     return blocks, root.get("author") or ""
+
+
+SUBJECT_MIN_WORDS = 4  # a page's heading shorter than this is a section's name ("News"), not a document's title
+
+
+def dropped_subject(html: str, blocks: list[Block]) -> str:
+    """A board's subject line (<h3 class="subject">) the extractor left out with the page chrome, when no heading
+    opens the text it kept: the first <h1>-<h3> of the page long enough to be a title."""
+    if any(block.kind == "heading" and len(block.text.split()) >= SUBJECT_MIN_WORDS for block in blocks[:3]):
+        return ""
+    import lxml.html
+    from lxml import etree
+
+    try:
+        page = lxml.html.fromstring(html.encode("utf-8"))
+    except (ValueError, etree.ParserError):  # markup lxml cannot read: nothing more to find
+        return ""
+    kept = " ".join(block.text for block in blocks)
+    for heading in page.iter("h1", "h2", "h3"):
+        text = " ".join(heading.text_content().split())
+        if len(text.split()) >= SUBJECT_MIN_WORDS:
+            return "" if text in kept else text
+    return ""
 
 
 def page_date(html: str) -> datetime.date | None:
