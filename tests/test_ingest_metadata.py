@@ -147,3 +147,10 @@ def test_co_chairs_joined_by_and_with_a_nationality():
     text = ("The summit was co-chaired by President Moon and Thai Prime Minister Prayut Chan-o-cha, whose country "
             "held the ASEAN chairmanship, and was the third such summit.")
     assert find_chairs(text)[:2] == ("Prayut Chan-o-cha", "Thailand")
+
+
+def test_the_meeting_a_leader_attended_on_a_day_without_its_year():
+    header = ["Results of the 13th ASEAN-ROK Summit", "October 30, 2010"]
+    paragraphs = ["President Lee Myung-bak attended the 13th ASEAN-ROK Summit in Hanoi, Viet Nam, on October 29. The "
+                  "leaders reviewed the cooperation since the Commemorative Summit held on Jeju Island on June 1-2, 2009."]
+    assert extract_metadata(header, paragraphs, catalogue()).meeting.start_date == datetime.date(2010, 10, 29)

@@ -54,7 +54,7 @@ CATALOGUE_DATE = re.compile(r"^\[date\]", re.I)
 # A letterhead that ends in the release's place and date: "INTERNATIONAL COOPERATION Phnom Penh, 12 November 2022".
 LETTERHEAD_DATELINE = re.compile(r"(?P<words>(?:[A-Z][\w'’-]+\s+){0,2}[A-Z][\w'’-]+),\s*(?:\d{1,2}\s+[A-Za-z]+\.?"
                                  r"|[A-Za-z]+\.?\s+\d{1,2},?)\s+\d{4}\s*$")
-HELD_ON = re.compile(r"\b(?:held|convened|took place|met|hosted|organi[sz]ed|opened|gathered)\b[^.]*?\b(?:on|from)\s+"
+HELD_ON = re.compile(r"\b(?:held|convened|took place|met|hosted|organi[sz]ed|opened|gathered|attended)\b[^.]*?\b(?:on|from)\s+"
                      r"(?P<date>[^.]{4,60})")
 OPENS_WITH_DATE = re.compile(r"^(?:On|From)\s+(?P<date>[^,]{6,40}),")
 VIDEOCONFERENCE = re.compile(
