@@ -154,3 +154,10 @@ def test_the_meeting_a_leader_attended_on_a_day_without_its_year():
     paragraphs = ["President Lee Myung-bak attended the 13th ASEAN-ROK Summit in Hanoi, Viet Nam, on October 29. The "
                   "leaders reviewed the cooperation since the Commemorative Summit held on Jeju Island on June 1-2, 2009."]
     assert extract_metadata(header, paragraphs, catalogue()).meeting.start_date == datetime.date(2010, 10, 29)
+
+
+def test_the_date_held_is_read_where_the_text_names_its_own_meeting():
+    header = ["Briefing for Diplomatic Corps on Outcome of 2019 ASEAN-ROK Commemorative Summit"]
+    paragraphs = ["The Ministry held a briefing on December 10, 2019 for diplomats in Seoul on the results of the "
+                  "ASEAN-ROK Commemorative Summit, which took place in Busan on November 26, 2019."]
+    assert extract_metadata(header, paragraphs, catalogue()).meeting.start_date == datetime.date(2019, 11, 26)

@@ -556,6 +556,18 @@ def day_before(match, release: datetime.date) -> datetime.date | None:
     return None
 
 
+def held_phrase(opening: str, series: str, catalogue: SeriesCatalogue):
+    """The first "held … on <date>" of the opening in a sentence that names the document's own series ("the
+    Summit, which took place in Busan on November 26"), else the first at all ("held a briefing on December 10"
+    tells of the briefing)."""
+    phrases = list(HELD_ON.finditer(opening))
+    for phrase in phrases:
+        sentence = opening[opening.rfind(". ", 0, phrase.start()) + 1:phrase.end()]
+        if any(ref.series == series for ref in catalogue.find_all(normalise_series_text(sentence))):
+            return phrase
+    return phrases[0] if phrases else None
+
+
 def is_venue_line(line: str) -> bool:
     """"Vientiane, Lao PDR, 10 October 2024", "24 September 2025, Kuala Lumpur": a date line naming where the
     meeting was held (or the text adopted), printed under a statement's title or at its end."""
@@ -641,7 +653,7 @@ def extract_metadata(header: list[str], paragraphs: list[str], catalogue: Series
     if meeting is None:
         return Metadata(title, kind, None, published_on, summary, found)
 
-    held = HELD_ON.search(opening) or OPENS_WITH_DATE.search(paragraphs[0] if paragraphs else "")
+    held = held_phrase(opening, meeting.series, catalogue) or OPENS_WITH_DATE.search(paragraphs[0] if paragraphs else "")
     dates = parse_date(held["date"]) if held else None
     if dates:
         found["start_date"] = "found"
