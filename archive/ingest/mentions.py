@@ -24,7 +24,7 @@ NAME_WORD = r"(?:[A-Z0-9][\w'’+&.-]*|of|on|for|and|with|the|\+)"
 NOT_A_MONTH = r"(?!(?i:" + "|".join(MONTHS) + r")\b)"
 # "in November 2019", "in July": the month a meeting met.
 IN_MONTH = re.compile(r"\bin\s+(?:" + "|".join(MONTHS) + r")\b", re.I)
-IN_PLACE = re.compile(r"\b(?:in|on|at)\s+(?:the\s+)?(?P<place>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){0,2})")
+MET_AT_PLACE = re.compile(r"\b(?:in|on|at)\s+(?:the\s+)?(?P<place>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){0,2})")
 # "to be held in the ROK in 2019": a year alone tells a meeting apart only where the text says it is held
 # ("joined the ASEAN Regional Forum in 1994" names the forum, not one of its meetings).
 HELD_IN_YEAR = re.compile(r"\bheld\b[^.;]*?\bin\s+(?:19|20)\d{2}\b")
@@ -89,7 +89,7 @@ def names_place_or_month(window: str) -> bool:
     """"… in Busan in November 2019", "… on Jeju Island in June 2009", "… in July", "… in the ROK in 2019": a
     meeting named without ordinal or day, told apart by where or when it met."""
     return bool(IN_MONTH.search(window) or HELD_IN_YEAR.search(window)) or any(
-        find_city(match["place"]) or is_country(match["place"]) for match in IN_PLACE.finditer(window))
+        find_city(match["place"]) or is_country(match["place"]) for match in MET_AT_PLACE.finditer(window))
 
 
 def date_without_year(text: str, year: int | None):
