@@ -9,6 +9,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 
 from archive.ingest import IngestError, parse_document
+from archive.ingest.readers import read_document
+from archive.ingest.structure import parse_structure
 from archive.models import Document
 
 from .conftest import run_import
@@ -203,3 +205,34 @@ def test_the_review_page_shows_the_notes(admin_client):  # noqa: F811
     text = "\n\n".join(STATEMENT).replace("Summit was", "Summit\x00 was").encode("utf-8")
     review = admin_client.post(UPLOAD_URL, {"files": [SimpleUploadedFile("statement.txt", text)]})
     assert '<li class="warning">1 stray control character (NUL) removed from the text</li>' in review.content.decode()
+
+
+def test_agency_sign_offs_contacts_and_lone_email_lines_are_furniture():
+    text = ("Leaders met by videoconference on 12 November 2020 for the 21st ASEAN-ROK Summit.\n\n"
+            "They agreed to keep supply chains open through the pandemic.\n\n"
+            "arete@korea.kr\n\n-- BERNAMA\n\nNext | Monthly exports rise for fourth month\n")
+    structure = parse_structure(read_document(text.encode(), "report.txt", 10 ** 6))
+    texts = [paragraph.text for paragraph in structure.paragraphs]
+    assert texts == ["Leaders met by videoconference on 12 November 2020 for the 21st ASEAN-ROK Summit.",
+                     "They agreed to keep supply chains open through the pandemic."]
+
+
+def test_a_web_pages_byline_is_read():
+    html = ("<html><head><title>Summit report</title></head><body><article><h1>Leaders meet in Jakarta</h1>"
+            "<div class='byline'>By Ruth Abbey Gita-Carlos</div>"
+            "<p>President Marcos joined the 24th ASEAN-Republic of Korea Summit in Jakarta on Wednesday with the other "
+            "leaders of the region, who discussed trade, the digital economy and maritime cooperation at length.</p>"
+            "</article></body></html>")
+    assert "Gita-Carlos" in read_document(html.encode(), "report.html", 10 ** 6).byline
+
+
+def test_a_boards_subject_line_left_out_by_the_extractor_is_the_pages_heading():
+    html = ("<html><head><title>News | Centre</title></head><body><div class='sub-title'>News &amp; Media &gt; News</div>"
+            "<section><h3 class='subject'>Centre hosts events for the ASEAN-Korea Commemorative Summit</h3>"
+            "<ul class='info'><li>Posted: November 28th, 2019</li><li>Hits 2,310</li></ul><div class='cont'>"
+            "<p>Leaders of the ten ASEAN Member States and President Moon Jae-in met in Busan on 26 November for the "
+            "ASEAN-Korea Commemorative Summit, which marked thirty years of dialogue relations between them.</p>"
+            "</div></section></body></html>")
+    blocks = read_document(html.encode(), "news.html", 10 ** 6).blocks
+    assert blocks[0].text == "Centre hosts events for the ASEAN-Korea Commemorative Summit"
+    assert blocks[0].kind == "heading"

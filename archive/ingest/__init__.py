@@ -40,11 +40,15 @@ def parse_document(data: bytes, filename: str, catalogue: SeriesCatalogue, max_b
     if not structure.paragraphs:
         raise IngestError("no paragraphs of text were found")
     texts = [paragraph.text for paragraph in structure.paragraphs]
-    metadata = extract_metadata(structure.header, texts, catalogue, structure.footer, reading.page_date)
+    metadata = extract_metadata(structure.header, texts, catalogue, structure.footer, reading.page_date,
+                                reading.byline)
     if reading.ocr:
         # OCR can misread any letter or digit: every field read from its text is to be checked.
         metadata.provenance = {**dict.fromkeys(metadata.provenance, "ocr"), "text": "ocr"}
-    own_date = (metadata.meeting and metadata.meeting.start_date) or metadata.published_on
+    # A day printed without its year ("on November 11-12") is read in the year the statement was released, when
+    # it prints that date; else in its meeting's year.
+    printed_release = metadata.published_on if metadata.provenance.get("published_on") == "found" else None
+    own_date = printed_release or (metadata.meeting and metadata.meeting.start_date) or metadata.published_on
     mentions = find_mentions(texts, catalogue, metadata.meeting, own_date.year if own_date else None)
     text = reading.text if reading.blocks is None else "\n\n".join(block.text for block in reading.blocks)
     return ParsedStatement(reading.format, metadata, structure.paragraphs, mentions,

@@ -8,7 +8,7 @@ from .metadata import (
     DAY_MONTH_ONLY, MONTHS, ORDINAL, MeetingInfo, MeetingRef, SeriesCatalogue, find_date, normalise_series_text,
     ordinal_number,
 )
-from .places import find_city
+from .places import find_city, is_country
 
 # A series name followed by these words names something else ("ASEAN-ROK Dialogue Relations").
 NOT_A_MEETING = re.compile(
@@ -20,10 +20,19 @@ DATE_REACH = 140
 # ASEAN Summits", "the G20 Summit" (with a date after it). Words of the name are capitalised (or "of", "on", …).
 MEETING_WORD = r"(?:Summits?|Meetings?|Conferences?|Consultations?|Dialogues?|Forums?|Sessions?|Retreats?)"
 NAME_WORD = r"(?:[A-Z0-9][\w'’+&.-]*|of|on|for|and|with|the|\+)"
+# "Summit on Sustainable Development" is a name; "Summit on November 11-12" is a meeting and its date.
+NOT_A_MONTH = r"(?!(?i:" + "|".join(MONTHS) + r")\b)"
+# "in November 2019", "in July": the month a meeting met.
+IN_MONTH = re.compile(r"\bin\s+(?:" + "|".join(MONTHS) + r")\b", re.I)
+MET_AT_PLACE = re.compile(r"\b(?:in|on|at)\s+(?:the\s+)?(?P<place>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){0,2})")
+# "to be held in the ROK in 2019": a year alone tells a meeting apart only where the text says it is held
+# ("joined the ASEAN Regional Forum in 1994" names the forum, not one of its meetings).
+HELD_IN_YEAR = re.compile(r"\bheld\b[^.;]*?\bin\s+(?:19|20)\d{2}\b")
 ANY_MEETING = re.compile(
     r"\b(?:(?P<ordinals>" + ORDINAL.replace("?P<ordinal>", "?:") + r"(?:\s*(?:,|and|&)\s*" +
     ORDINAL.replace("?P<ordinal>", "?:") + r")*)\s+|(?<=\b[Tt]he\s))"
-    r"(?P<name>(?:" + NAME_WORD + r"\s+){0,8}?" + MEETING_WORD + r"(?:\s+on\s+[A-Z][\w-]*(?:\s+[A-Z][\w-]*){0,3})?)"
+    r"(?P<name>(?:" + NAME_WORD + r"\s+){0,8}?" + MEETING_WORD + r"(?:\s+on\s+" + NOT_A_MONTH + r"[A-Z][\w-]*"
+    r"(?:\s+[A-Z][\w-]*){0,3})?)"
     r"(?![\w-])")
 NOT_A_NAME_START = re.compile(r"^(?:of|on|for|and|with|the|" + ORDINAL.replace("?P<ordinal>", "?:") + r")\b", re.I)
 
@@ -55,14 +64,32 @@ def other_series_refs(text: str, catalogue: SeriesCatalogue, known: list[Meeting
                 or re.search(r"\banniversary\b", name, re.I) or NOT_A_MEETING.match(text, match.end()) \
                 or any(ref.start < match.end() and match.start() < ref.end for ref in known):
             continue
+        place_after = re.search(r"\s+on\s+(?P<place>.+)$", name)  # "Summit on Jeju Island": where it met
+        if place_after and find_city(place_after["place"]):
+            name = name[:place_after.start()]
         words = name.split()  # "G20 Seoul Summit": a city inside the name is where, not which, meeting
         name = " ".join([words[0], *(w for w in words[1:-1] if not (w.istitle() and find_city(w))), words[-1]])
         series = catalogue.find_all(name)
-        name = series[0].series if series and series[0].start == 0 and series[0].end == len(name) else name
+        name = series[0].series if series and series[0].start == 0 and series[0].end == len(name) else \
+            shortened_series(name, catalogue)
         ordinals = re.findall(ORDINAL.replace("?P<ordinal>", "?:"), match["ordinals"] or "", re.I)
         for ordinal in ordinals or [None]:
             refs.append(MeetingRef(name, ordinal_number(ordinal) if ordinal else None, match.start(), match.end()))
     return refs
+
+
+def shortened_series(name: str, catalogue: SeriesCatalogue) -> str:
+    """"Commemorative Summit" is the one catalogue series whose name ends so ("ASEAN-ROK Commemorative Summit");
+    a name several series end with, or none, stays as printed."""
+    full = [series for series in catalogue.names if series.lower().endswith(" " + name.lower())]
+    return full[0] if len(full) == 1 else name
+
+
+def names_place_or_month(window: str) -> bool:
+    """"… in Busan in November 2019", "… on Jeju Island in June 2009", "… in July", "… in the ROK in 2019": a
+    meeting named without ordinal or day, told apart by where or when it met."""
+    return bool(IN_MONTH.search(window) or HELD_IN_YEAR.search(window)) or any(
+        find_city(match["place"]) or is_country(match["place"]) for match in MET_AT_PLACE.finditer(window))
 
 
 def date_without_year(text: str, year: int | None):
@@ -75,6 +102,19 @@ def date_without_year(text: str, year: int | None):
         return datetime.date(year, month, int(match["day"] or match["day2"]))
     except ValueError:
         return None
+
+
+def sentence_after(text: str, ref: MeetingRef, refs: list[MeetingRef]) -> str:
+    """The rest of the sentence after a meeting's name, past the names joined to it ("the ASEAN-ROK Commemorative
+    Summit and the first Mekong-ROK Summit to be held in Busan")."""
+    window = text[ref.end:ref.end + DATE_REACH]
+    sentence_end = SENTENCE_END.search(window)
+    window = window[:sentence_end.start()] if sentence_end else window
+    later = next((other for other in refs if other.start >= ref.end), None)
+    if later and not re.fullmatch(r"\s*(?:,|and|&)?\s*(?:the\s+)?(?:" + ORDINAL.replace("?P<ordinal>", "?:")
+                                  + r"\s+)?", text[ref.end:later.start], re.I):
+        window = window[:later.start - ref.end]
+    return window
 
 
 def find_mentions(paragraphs: list[str], catalogue: SeriesCatalogue, own: MeetingInfo | None,
@@ -93,7 +133,8 @@ def find_mentions(paragraphs: list[str], catalogue: SeriesCatalogue, own: Meetin
             window = window[:sentence_end.start()] if sentence_end else window
             found = find_date(window)
             date = found[0] if found else date_without_year(window, year)
-            if ref.ordinal is None and date is None:
+            if ref.ordinal is None and date is None and (
+                    (own and ref.series == own.series) or not names_place_or_month(sentence_after(text, ref, refs))):
                 continue
             special = text[max(0, ref.start - 8):ref.start].lower().endswith("special ") or \
                 text[ref.start:ref.end].lower().startswith("special")

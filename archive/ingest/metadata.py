@@ -10,7 +10,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from .places import find_city, find_country, is_country
+from .places import ASEAN_MEMBERS, find_city, find_country, is_country
 
 MONTHS = {
     name: number
@@ -41,7 +41,20 @@ DATELINE = re.compile(
     r"(?P<date>\d{1,2}\s+[A-Za-z]+\.?,?\s+\d{4}|[A-Za-z]+\.?\s+\d{1,2},?\s+\d{4}|\d{1,2}[-/.]\d{1,2}[-/.]\d{4}"
     r"|[A-Za-z]{3,9}\.?\s+\d{1,2}\b(?=\s*\())"
 )
-HELD_ON = re.compile(r"\b(?:held|convened|took place|met|hosted|organi[sz]ed|opened|gathered)\b[^.]*?\b(?:on|from)\s+"
+# "Date : 2021-10-28", "Posted on27/10/2021", "Released on", "Last updated:", "Published:": a release date's label
+# opening a line, or a capitalised "Date"/"Posted" field inside a board's line ("Writer : X Date : 2021-10-28").
+PUBLICATION_LABEL = re.compile(
+    r"^\W*(?:date(?:\s+(?:posted|published|released|issued))?|posted(?:\s+on)?|published(?:\s+on)?|released(?:\s+on)?"
+    r"|issued(?:\s+on)?|(?:last\s+)?updated(?:\s+on)?|ngày đăng|등록일|작성일)\s*[:：]?(?=\s*\S)"
+    r"|(?-i:\s(?:Date|Posted|Published|Released|Updated))\s*[:：]?\s*(?=\d)", re.I)
+# A document-sharing site's "Uploaded by … on Dec 02, 2019": when a copy went up, not when it was released.
+UPLOADED = re.compile(r"\buploaded\b", re.I)
+# A catalogue record's "[Date] December 14, 2005" beside "[Place] …": the document's own date.
+CATALOGUE_DATE = re.compile(r"^\[date\]", re.I)
+# A letterhead that ends in the release's place and date: "INTERNATIONAL COOPERATION Phnom Penh, 12 November 2022".
+LETTERHEAD_DATELINE = re.compile(r"(?P<words>(?:[A-Z][\w'’-]+\s+){0,2}[A-Z][\w'’-]+),\s*(?:\d{1,2}\s+[A-Za-z]+\.?"
+                                 r"|[A-Za-z]+\.?\s+\d{1,2},?)\s+\d{4}\s*$")
+HELD_ON = re.compile(r"\b(?:held|convened|took place|met|hosted|organi[sz]ed|opened|gathered|attended)\b[^.]*?\b(?:on|from)\s+"
                      r"(?P<date>[^.]{4,60})")
 OPENS_WITH_DATE = re.compile(r"^(?:On|From)\s+(?P<date>[^,]{6,40}),")
 VIDEOCONFERENCE = re.compile(
@@ -70,15 +83,25 @@ HONORIFIC = re.compile(
 # Abbreviations whose full stops would otherwise end a sentence early.
 ABBREVIATION_DOTS = re.compile(r"\b(H\.\s?E|Mr|Ms|Mrs|Dr|St|Jr|U\.S|Gen|Prof|Ret|Rtd)\.")
 CHAIRED_BY = re.compile(
-    r"\b(?<!co-)(?:chaired|presided over|hosted)\s+by\s+(?P<who>.+?)(?=,?\s+and\s+(?:was\s+)?attended\b"
+    r"\b(?<!co-)(?:chaired|presided(?:\s+over)?)\s+by\s+(?P<who>.+?)(?=,?\s+and\s+(?:was\s+)?attended\b"
     r"|,\s+(?:with|who|and)\b|[.;]\s|[.;]?$|\s+(?:and|with) (?:the )?participation\b)"
     r"|\bunder the (?:chairmanship|chairship|chair|presidency) of\s+(?P<who2>.+?)(?=,?\s+and\b|,\s+(?:with|the)\b"
     r"|[.;]\s|[.;]?$|\s+(?:on|in)\s+(?:\d|[A-Z]))")
 AS_CHAIR = re.compile(r"(?P<who>(?:[A-Z][\w'’.-]*\s+){0,6}[A-Z][\w'’.-]*(?:\s+of\s+(?:the\s+)?[A-Z][\w ']+?)?),?\s+"
-                      r"(?:in (?:its|his|her) capacity )?as(?: the)? (?:ASEAN Chair|Chair of ASEAN|ASEAN Chairman)\b")
+                      r"(?:in (?:its|his|her) capacity )?as(?: the)? (?:ASEAN Chair|Chair of ASEAN|ASEAN Chairman"
+                      r"|Chair(?:man|person)?(?: of the (?:Summit|Meeting|Consultations?|Dialogue))?(?=[,.;]|\s+(?:and|of)\b))")
+# "… Related Meetings hosted by Viet Nam": the host, read only when the text names no chair.
+HOSTED_BY = re.compile(r"\bhosted\s+by\s+(?P<who>.+?)(?=,?\s+and\s+(?:was\s+)?attended\b|,\s+(?:with|who|and)\b"
+                       r"|[.;]\s|[.;]?$|\s+(?:and|with) (?:the )?participation\b|\s+(?:as|on|in)\b)")
 ADDRESSED_CHAIR = re.compile(r"\b(?:Mr\.?|Madam|Madame)\s+Chair(?:man|person)?,\s+(?P<who>(?:[A-Z][\w'’.-]*\s*){2,6})(?=,)")
-CO_CHAIRED_WITH = re.compile(r"(?P<who>[^.;]+?),?\s+co-chaired\s+(?:the\s+\w+(?:\s+\w+)?\s+)?with\s+(?P<other>[^.;]+)",
+CO_CHAIRED_WITH = re.compile(r"(?P<who>[^.;]+?),?\s+co-chaired\s+(?:the\s+[^.;,]{1,80}?\s+)?with\s+(?P<other>[^.;]+)",
                              re.I)
+# "Prime Minister Lee Hsien Loong of the Republic of Singapore chaired the Summit": the chair in the active voice.
+PERSON_RUN = r"[A-Z][\w'’.-]*(?:\s+(?:[A-Z][\w'’.-]*|of|the|bin|binti))*"
+CHAIRED_THE = re.compile(r"(?P<who>" + PERSON_RUN + r"),?\s+(?<!co-)chaired\s+(?:the|this|a)\b")
+# "Vietnamese Prime Minister …": a nationality before an office.
+DEMONYM_BEFORE_OFFICE = re.compile(r"^(?P<demonym>[A-Z][a-z]+(?:ese|ian|an|i|ch|ish))\s+(?=(?:Prime|President|Foreign"
+                                   r"|Minister|Deputy|State|Trade|Sultan|King)\b)")
 CO_CHAIRED = re.compile(r"(?P<who>[^.]+?),?\s+co-chaired\b", re.I)
 CO_CHAIRED_BY = re.compile(r"\bco-chaired by (?P<who>[^.]+)", re.I)
 
@@ -371,8 +394,18 @@ def shortened_name_ordinal(series: str, text: str) -> int | None:
     return ordinal_number(match["ordinal"]) if match else None
 
 
+def demonym_country(word: str) -> str:
+    """The country a nationality names: "Vietnamese" -> "Viet Nam", "Indonesian" -> "Indonesia"."""
+    for cut in range(1, 4):
+        country = find_country(word[:-cut])
+        if country and len(word) - cut >= 4:
+            return country
+    return find_country(f"{word}land")  # "Thai" -> "Thailand"
+
+
 def clean_person(text: str) -> str:
     """A person's name without honorifics and offices: "H.E. Prime Minister Hun Manet" -> "Hun Manet"."""
+    text = DEMONYM_BEFORE_OFFICE.sub("", text.strip())
     text = re.sub(r"\s+of\s+(?:the\s+)?[A-Z][\w' ]+$|\s*\((?:Ret|Rtd|retired)\.?\)", "", text.strip())
     name = HONORIFIC.sub("", text).strip(" ,")
     return name if re.match(r"[A-Z]", name) and not is_country(name) else ""
@@ -381,7 +414,8 @@ def clean_person(text: str) -> str:
 def split_person_and_office(who: str) -> tuple[str, str]:
     """(name, country) from "HE Name, Title of X", "the Title of X, Name" or "Title Name of X"."""
     pieces = [piece.strip() for piece in re.split(r",\s*", who) if piece.strip()]
-    country = find_country(who)
+    demonym = DEMONYM_BEFORE_OFFICE.match(who.strip())
+    country = find_country(who) or (demonym_country(demonym["demonym"]) if demonym else "")
     for piece in pieces:
         if " of " in piece and not re.match(r"(?:H\.?\s?E|His|Her|Mr|Ms|Dr)\b", piece) and len(pieces) > 1:
             continue  # "Prime Minister of Malaysia": an office
@@ -395,7 +429,8 @@ def split_person_and_office(who: str) -> tuple[str, str]:
 
 def split_chairs(who: str):
     """"HE Name, Title of X, and HE Name, Title of Y" (either order of name and title) -> [(name, country)]"""
-    parts = re.split(r",\s+and\s+", who) if ", and " in who else re.split(r"\s+and\s+(?=HE\b|H\.E|[A-Z][a-z]+\s+[A-Z])", who)
+    parts = [piece for part in re.split(r",\s+and\s+", who)
+             for piece in re.split(r"\s+and\s+(?=HE\b|H\.E|[A-Z][a-z]+\s+[A-Z])", part)]
     chairs = [split_person_and_office(part) for part in parts]
     return [(name, country) for name, country in chairs if name or country]
 
@@ -408,6 +443,11 @@ def find_chairs(text: str) -> tuple[str, str, str]:
     if match:
         name, country = split_person_and_office((match["who"] or match["who2"]).strip())
         if name or country:
+            return name, country, ""
+    match = CHAIRED_THE.search(text)
+    if match:
+        name, country = split_person_and_office(match["who"])
+        if HONORIFIC.sub("", f"{name} ").strip():  # a name, not an office alone ("the Minister chaired …")
             return name, country, ""
     match = CO_CHAIRED_WITH.search(text) or CO_CHAIRED_BY.search(text) or CO_CHAIRED.search(text)
     if match:
@@ -428,6 +468,11 @@ def find_chairs(text: str) -> tuple[str, str, str]:
         name, country = split_person_and_office(match["who"])
         if name or country:
             return name, country, ""
+    match = HOSTED_BY.search(text)
+    if match:
+        name, country = split_person_and_office(match["who"].strip())
+        if name or country:
+            return name, country, ""
     return "", "", ""
 
 
@@ -437,6 +482,8 @@ SITE_WORDS = re.compile(
     r"|institute|university|portal|upload|sign in|log ?in|register|menu|press releases|press room|speeches|news|home|search"
     r"|briefing room|cheong wa dae)\b", re.I)
 TITLE_MAX_WORDS = 40
+# "(250925) Consultation press release.hwp": an attachment's file name, not the title.
+FILE_NAME = re.compile(r"\.(?:pdf|docx?|hwpx?|txt|html?|xlsx?|zip)$", re.I)
 TITLE_CONTINUATION_WORDS = 6
 TITLE_PAIR_MARGIN = 1  # a pair of lines must score clearly better than the line alone
 KIND_LABEL = re.compile(r"^\W*(?:" + "|".join(pattern for _, pattern in KINDS) + r")\W*(?:no\.?\s*[\w/-]+)?\W*$", re.I)
@@ -452,7 +499,7 @@ def pick_title(header: list[str], catalogue=None) -> str:
     for position, line in candidates:
         words = len(re.findall(r"[A-Za-z]{2,}", line))
         if is_date_line(line) or line.rstrip().endswith(".") or words < 2 or words > TITLE_MAX_WORDS \
-                or PLACE_LABEL.match(line) or is_preamble_line(line):
+                or PLACE_LABEL.match(line) or is_preamble_line(line) or FILE_NAME.search(line):
             continue
         kind_label_only = bool(KIND_LABEL.match(line))  # "PRESS RELEASE", "Press Release No. 305/2562"
         score = (10 if find_kind(line) and not kind_label_only else 0) - (6 if kind_label_only else 0) + (
@@ -499,8 +546,82 @@ def is_news_report(title: str, opening: str) -> bool:
 
 
 
+def day_before(match, release: datetime.date) -> datetime.date | None:
+    """The day a DAY_MONTH_ONLY match names, on or before a release date (in its year, or the year before)."""
+    month, day = MONTHS[(match["month"] or match["month2"]).lower()], int(match["day"] or match["day2"])
+    for year in (release.year, release.year - 1):
+        found = _date(year, month, day)
+        if found and found <= release:
+            return found
+    return None
+
+
+def held_phrase(opening: str, series: str, catalogue: SeriesCatalogue):
+    """The first "held … on <date>" of the opening in a sentence that names the document's own series ("the
+    Summit, which took place in Busan on November 26"), else the first at all ("held a briefing on December 10"
+    tells of the briefing)."""
+    phrases = list(HELD_ON.finditer(opening))
+    for phrase in phrases:
+        sentence = opening[opening.rfind(". ", 0, phrase.start()) + 1:phrase.end()]
+        if any(ref.series == series for ref in catalogue.find_all(normalise_series_text(sentence))):
+            return phrase
+    return phrases[0] if phrases else None
+
+
+def is_venue_line(line: str) -> bool:
+    """"Vientiane, Lao PDR, 10 October 2024", "24 September 2025, Kuala Lumpur": a date line naming where the
+    meeting was held (or the text adopted), printed under a statement's title or at its end."""
+    if not is_date_line(line) or PUBLICATION_LABEL.search(line):
+        return False
+    place = line
+    for pattern in (DAY_MONTH_YEAR, MONTH_DAY_YEAR, NUMERIC_DATE, ISO_DATE):
+        place = pattern.sub(" ", place)
+    place = place.strip(" ,.-–/")
+    return bool(place) and bool(find_city(place) or find_country(place))
+
+
+def is_letterhead_dateline(line: str) -> bool:
+    """A letterhead that ends in the release's place and date: "INTERNATIONAL COOPERATION Phnom Penh, 12 November
+    2022"."""
+    match = LETTERHEAD_DATELINE.search(line)
+    words = match["words"].split() if match else []
+    city = any(find_city(" ".join(words[start:])) for start in range(len(words)))
+    return city and not re.search(
+        r"\b(summit|meeting|statement|dialogue|held|was|were|adopted|signed|done)\b", line, re.I)
+
+
+def find_published_on(header: list[str], dateline, footer: list[str], page_date: datetime.date | None):
+    """(release date, "found" or "guessed") from the header, the opening dateline, the closing lines or the page's
+    markup: a labelled date ("Date : 2021-10-28", "Posted on", "Last updated") first, then a date line (a
+    letterhead's "… Phnom Penh, 12 November 2022" too), the page's own date before a meeting's venue line, and
+    never a sharing site's upload date or a catalogue's [Date] beside its [Place]."""
+    catalogue_record = any(PLACE_LABEL.match(line) for line in header)
+    lines = [line for line in header if not UPLOADED.search(line)
+             and not (catalogue_record and CATALOGUE_DATE.match(line))]
+    for line in lines:
+        labelled = PUBLICATION_LABEL.search(line)
+        if labelled and parse_date(line[labelled.end():]):
+            return parse_date(line[labelled.end():])[0], "found"
+    venue_date = None
+    for line in lines:
+        if is_venue_line(line):
+            venue_date = venue_date or parse_date(line)[0]
+        elif is_date_line(line) or is_letterhead_dateline(line):
+            return parse_date(line)[0], "found"
+    if venue_date and page_date:
+        return page_date, "found"
+    if venue_date:
+        return venue_date, "found"
+    if dateline and parse_date(dateline["date"]):
+        return parse_date(dateline["date"])[0], "found"
+    for line in footer:
+        if parse_date(line) and not is_venue_line(line):
+            return parse_date(line)[0], "found"
+    return (page_date, "guessed") if page_date else (None, "")
+
+
 def extract_metadata(header: list[str], paragraphs: list[str], catalogue: SeriesCatalogue,
-                     footer: list[str] = (), page_date: datetime.date | None = None) -> Metadata:
+                     footer: list[str] = (), page_date: datetime.date | None = None, byline: str = "") -> Metadata:
     """Metadata for a statement; `meeting` is None when no meeting of a known series is named."""
     found = {}
     title = pick_title(header, catalogue)
@@ -517,7 +638,8 @@ def extract_metadata(header: list[str], paragraphs: list[str], catalogue: Series
 
     kind = find_kind(title)
     found["kind"] = "found" if kind else "guessed"
-    if is_news_report(title, "\n".join([*header, *paragraphs[:2]])):
+    # A web page's byline ("By Sarah Kim") is a reporter's: read with the opening as a sign of a news report.
+    if is_news_report(title, "\n".join([*header, *paragraphs[:2], *([f"By {byline}"] if byline else [])])):
         kind, found["kind"] = "News Article", "guessed"
     kind = kind or ("Press Release" if dateline else "") or find_kind(summary) or (
         "Statement" if re.search(r"\bstatement\b", title, re.I) or not title else "Press Release")
@@ -525,30 +647,21 @@ def extract_metadata(header: list[str], paragraphs: list[str], catalogue: Series
     if not title:
         title = f"{kind}: {meeting.title}" if meeting else kind
 
-    published_on = None
-    for line in header:
-        if is_date_line(line):
-            published_on = parse_date(line)[0]
-            found["published_on"] = "found"
-            break
-    if dateline and not published_on and parse_date(dateline["date"]):
-        published_on = parse_date(dateline["date"])[0]
-        found["published_on"] = "found"
-    for line in footer if not published_on else ():
-        if parse_date(line):
-            published_on, found["published_on"] = parse_date(line)[0], "found"
-            break
-    if not published_on and page_date:
-        published_on, found["published_on"] = page_date, "guessed"
+    published_on, how_published = find_published_on(header, dateline, footer, page_date)
+    if published_on:
+        found["published_on"] = how_published
     if meeting is None:
         return Metadata(title, kind, None, published_on, summary, found)
 
-    held = HELD_ON.search(opening) or OPENS_WITH_DATE.search(paragraphs[0] if paragraphs else "")
+    held = held_phrase(opening, meeting.series, catalogue) or OPENS_WITH_DATE.search(paragraphs[0] if paragraphs else "")
     dates = parse_date(held["date"]) if held else None
     if dates:
         found["start_date"] = "found"
     elif held and DAY_MONTH_ONLY.search(held["date"]):
-        found["start_date"] = "year not printed"
+        # "met in Busan on 26 November": the day in the year of the printed release date, else left to the admin.
+        day = day_before(DAY_MONTH_ONLY.search(held["date"]), published_on) if how_published == "found" else None
+        dates = (day, None) if day else None
+        found["start_date"] = "guessed" if day else "year not printed"
     elif dateline and parse_date(dateline["date"]) and kind != "News Article":
         dates = parse_date(dateline["date"])
         found["start_date"] = "guessed"
@@ -578,7 +691,11 @@ def extract_metadata(header: list[str], paragraphs: list[str], catalogue: Series
     elif city or country:
         meeting.mode, found["mode"] = "in_person", "guessed"
 
-    meeting.chair, meeting.chair_country, meeting.co_chairs = find_chairs(" ".join([summary, *paragraphs]))
+    # Remarks may open in the header: "Mr. Chair, President Joko Widodo, …" comes before the first paragraph.
+    chair_texts = [line for line in header[header.index(title) + 1:] if not line.endswith(".")] if title in header else []
+    meeting.chair, meeting.chair_country, meeting.co_chairs = find_chairs(" ".join([*chair_texts, summary, *paragraphs]))
+    if meeting.chair and not meeting.chair_country and meeting.country in ASEAN_MEMBERS:
+        meeting.chair_country = meeting.country  # an ASEAN chair hosts the meetings it chairs
     for name in ("chair", "chair_country", "co_chairs"):
         if getattr(meeting, name):
             found[name] = "found"

@@ -15,6 +15,8 @@ PLACES = json.loads((Path(__file__).with_name("places.json")).read_text(encoding
 # {ISO code: (the archive's name, [other spellings])} where the archive's name differs from pycountry's.
 ARCHIVE_COUNTRY_NAMES = {code: (entry["name"], entry["spellings"]) for code, entry in PLACES["countries"].items()}
 ASEAN_CODES = PLACES["asean_members"]
+# The archive's names of the ASEAN member states.
+ASEAN_MEMBERS = {ARCHIVE_COUNTRY_NAMES[code][0] for code in ASEAN_CODES if code in ARCHIVE_COUNTRY_NAMES}
 VENUES = {venue: entry["country"] for venue, entry in PLACES["venues"].items()}
 VENUE_NAMES = {venue: entry["city"] for venue, entry in PLACES["venues"].items() if "city" in entry}
 # Cities smaller than this are not considered (the gazetteer's alternative names would match ordinary words).

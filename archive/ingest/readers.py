@@ -42,6 +42,7 @@ class Reading:
     notes: list[str] = field(default_factory=list)  # warnings for the admin: what was repaired or may be lost
     ocr: bool = False  # some of the text was read from page images by OCR, which can misread
     page_date: datetime.date | None = None  # the date a web page carries in its markup (its publication date)
+    byline: str = ""  # the author a web page names ("By Sarah Kim"): a newspaper's or agency's report
 
 
 def sniff_format(data: bytes) -> str:
@@ -124,7 +125,7 @@ def read_html(data: bytes) -> Reading:
     the markup after it begins, with a note, or the note says how much text was lost.
     """
     html, notes = decode_text(data)
-    blocks = html_blocks(html)
+    blocks, byline = html_blocks(html)
     unclosed = unclosed_element(html)
     if unclosed:
         tag, start, end = unclosed
@@ -137,7 +138,7 @@ def read_html(data: bytes) -> Reading:
             repaired = html[:end] + f"</{tag}>" + html[end:]
         else:  # script or style code up to the end of the file is not text
             repaired = ""
-        recovered = html_blocks(repaired) if repaired else []
+        recovered = html_blocks(repaired)[0] if repaired else []
         kept = {block.text for block in blocks}
         gained = sum(len(block.text) for block in recovered if block.text not in kept)
         if gained:
@@ -149,7 +150,7 @@ def read_html(data: bytes) -> Reading:
                          "they are not in the import — check the original")
     if not blocks:
         raise IngestError("no statement text was found in the web page")
-    return Reading("html", blocks, notes=notes, page_date=page_date(html))
+    return Reading("html", blocks, notes=notes, page_date=page_date(html), byline=byline)
 
 
 # Elements whose content an HTML parser takes as text up to their end tag (<plaintext> has none).
@@ -190,7 +191,8 @@ def swallowed_text(html: str, tag: str, end: int, blocks: list[Block]) -> int:
     return len(content)
 
 
-def html_blocks(html: str) -> list[Block]:
+def html_blocks(html: str) -> tuple[list[Block], str]:
+    """The page's text blocks and the author its byline names, if any."""
     import trafilatura
     from lxml import etree
 
@@ -198,7 +200,7 @@ def html_blocks(html: str) -> list[Block]:
                               include_tables=True, include_images=False, include_links=False, favor_recall=True,
                               with_metadata=True)
     if not xml:
-        return []
+        return [], ""
     root = etree.fromstring(xml.encode("utf-8"))
     blocks = []
     def is_layout_row(row):  # a table used to lay out the page: its paragraphs and lists are read one by one
@@ -219,7 +221,33 @@ def html_blocks(html: str) -> list[Block]:
     title = root.get("title") or ""
     if title and blocks and not any(title in block.text for block in blocks[:3]):
         blocks.insert(0, Block(title, "heading"))
-    return blocks
+    subject = dropped_subject(html, blocks)
+    if subject:
+        blocks.insert(0, Block(subject, "heading"))
+    return blocks, root.get("author") or ""
+
+
+SUBJECT_MIN_WORDS = 4  # a page's heading shorter than this is a section's name ("News"), not a document's title
+
+
+def dropped_subject(html: str, blocks: list[Block]) -> str:
+    """A board's subject line (<h3 class="subject">) the extractor left out with the page chrome, when no heading
+    opens the text it kept: the first <h1>-<h3> of the page long enough to be a title."""
+    if any(block.kind == "heading" and len(block.text.split()) >= SUBJECT_MIN_WORDS for block in blocks[:3]):
+        return ""
+    import lxml.html
+    from lxml import etree
+
+    try:
+        page = lxml.html.fromstring(html.encode("utf-8"))
+    except (ValueError, etree.ParserError):  # markup lxml cannot read: nothing more to find
+        return ""
+    kept = " ".join(block.text for block in blocks)
+    for heading in page.iter("h1", "h2", "h3"):
+        text = " ".join(heading.text_content().split())
+        if len(text.split()) >= SUBJECT_MIN_WORDS:
+            return "" if text in kept else text
+    return ""
 
 
 def page_date(html: str) -> datetime.date | None:

@@ -23,12 +23,13 @@ COPYRIGHT = re.compile(r"^(©|\(c\)\s*(19|20)\d\d|copyright\b)", re.I)
 # The words of the first group start a tail whatever follows them; those of the second stand alone or before
 # a colon (or hash tags).
 SITE_TAIL_START = re.compile(
-    r"^(?:-\s*)?(?i:about asean|menu\s*-|sitemap$)|^-\s+[A-Z]{2,}(?: [A-Z&/]+)+$|^\(?END\)?$|^(?:<<|«)|^[-=_*]{4,}\s*\w"
+    r"^(?:-\s*)?(?i:about asean|menu\s*-|sitemap$)|^[-–—]{1,2}\s*[A-Z]{2,}(?: [A-Z&/]+)*$|^\(?END\)?$|^(?:<<|«)|^[-=_*]{4,}\s*\w"
     r"|^(?i:you may also like|(?:related|more|latest|other|recent|popular|top)\s+(?:articles?|news|stories|posts"
     r"|documents?|items|releases|press releases)|most (?:popular|read|viewed)|첨부\s*파일|인쇄|공유하기|목록|이전글|다음글"
     r"|관련\s*기사|prev\b|print list|are you satisfied|texts are reproduced|please cite|translated by|back to (?:list|top)"
     r"|previous (?:post|article)|next (?:post|article)|rate this(?: article)?|was this (?:page|article) (?:useful|helpful)"
-    r"|leave a (?:comment|reply))"
+    r"|leave a (?:comment|reply)|(?:previous|next)\s*[|:：]|for (?:further|more) (?:information|details|enquiries)\b"
+    r"|\S+ content may be (?:freely )?reproduced)"
     r"|^(?i:keywords?|tags?|태그|share this(?: article)?|comments?|list|print|contact)\b(?:\s*[:：]\s*\S.*|\s+#.*|\s*[:：])?$")
 # A paragraph of nothing but rules, stars or bullets: a separator, not text.
 NO_TEXT = re.compile(r"^[\W_]*$")
@@ -37,6 +38,8 @@ ATTACHMENT_LINE = re.compile(
     r"^(?:tài liệu đính kèm|attachments?|download|첨부\s*파일|첨부)\s*[:：]\s*(?P<name>\S.*\.(?:pdf|docx?|txt|html?|hwp))\s*$",
     re.I,
 )
+# A line that is only an e-mail address: a reporter's or an office's contact.
+EMAIL_ONLY = re.compile(r"^[\w.+-]+@[\w-]+(?:\.[\w-]+)+$")
 CONTACT_LINE = re.compile(r"^(address|tel|telephone|phone|mobile|fax|e-?mail|website|địa chỉ|điện thoại)\s*[:.：]", re.I)
 
 TOP_NUMBER = re.compile(r"^(?P<number>\d{1,3})[.)]\s+(?P<text>\S.*)$", re.S)
@@ -87,7 +90,7 @@ def normalise_spaces(text: str) -> str:
 def is_furniture(text: str) -> bool:
     text = text.strip()
     return bool(NAVIGATION_LINE.match(text) or HIT_COUNTER.match(text) or COPYRIGHT.match(text)
-                or PAGE_NUMBER_LINE.match(text))
+                or PAGE_NUMBER_LINE.match(text) or EMAIL_ONLY.match(text))
 
 
 def has_latin(text: str) -> bool:
