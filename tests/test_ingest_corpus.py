@@ -12,7 +12,7 @@ FLOORS = {
     "imported or refused": 0.90, "series": 0.96, "ordinal": 0.96, "date held": 0.94, "date published": 0.87,
     "kind": 0.97, "title": 0.96, "city": 0.94, "country": 0.95, "mode": 0.98, "chair": 0.88, "chair country": 0.90,
     "paragraph count": 0.88, "printed numbers": 0.88, "headings": 0.92, "no furniture": 0.92, "joined breaks": 0.95,
-    "mentions": 0.94, "duplicate source": 0.98,
+    "mentions": 0.83, "duplicate source": 0.98,
 }
 
 

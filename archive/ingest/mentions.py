@@ -8,7 +8,7 @@ from .metadata import (
     DAY_MONTH_ONLY, MONTHS, ORDINAL, MeetingInfo, MeetingRef, SeriesCatalogue, find_date, normalise_series_text,
     ordinal_number,
 )
-from .places import find_city, is_country
+from .places import find_city
 
 # A series name followed by these words names something else ("ASEAN-ROK Dialogue Relations").
 NOT_A_MEETING = re.compile(
@@ -22,12 +22,6 @@ MEETING_WORD = r"(?:Summits?|Meetings?|Conferences?|Consultations?|Dialogues?|Fo
 NAME_WORD = r"(?:[A-Z0-9][\w'’+&.-]*|of|on|for|and|with|the|\+)"
 # "Summit on Sustainable Development" is a name; "Summit on November 11-12" is a meeting and its date.
 NOT_A_MONTH = r"(?!(?i:" + "|".join(MONTHS) + r")\b)"
-# "in November 2019", "in July": the month a meeting met.
-IN_MONTH = re.compile(r"\bin\s+(?:" + "|".join(MONTHS) + r")\b", re.I)
-MET_AT_PLACE = re.compile(r"\b(?:in|on|at)\s+(?:the\s+)?(?P<place>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){0,2})")
-# "to be held in the ROK in 2019": a year alone tells a meeting apart only where the text says it is held
-# ("joined the ASEAN Regional Forum in 1994" names the forum, not one of its meetings).
-HELD_IN_YEAR = re.compile(r"\bheld\b[^.;]*?\bin\s+(?:19|20)\d{2}\b")
 ANY_MEETING = re.compile(
     r"\b(?:(?P<ordinals>" + ORDINAL.replace("?P<ordinal>", "?:") + r"(?:\s*(?:,|and|&)\s*" +
     ORDINAL.replace("?P<ordinal>", "?:") + r")*)\s+|(?<=\b[Tt]he\s))"
@@ -85,13 +79,6 @@ def shortened_series(name: str, catalogue: SeriesCatalogue) -> str:
     return full[0] if len(full) == 1 else name
 
 
-def names_place_or_month(window: str) -> bool:
-    """"… in Busan in November 2019", "… on Jeju Island in June 2009", "… in July", "… in the ROK in 2019": a
-    meeting named without ordinal or day, told apart by where or when it met."""
-    return bool(IN_MONTH.search(window) or HELD_IN_YEAR.search(window)) or any(
-        find_city(match["place"]) or is_country(match["place"]) for match in MET_AT_PLACE.finditer(window))
-
-
 def date_without_year(text: str, year: int | None):
     """"on November 11-12" in a statement of 2010: the day in the statement's own year."""
     match = DAY_MONTH_ONLY.search(text) if year else None
@@ -102,19 +89,6 @@ def date_without_year(text: str, year: int | None):
         return datetime.date(year, month, int(match["day"] or match["day2"]))
     except ValueError:
         return None
-
-
-def sentence_after(text: str, ref: MeetingRef, refs: list[MeetingRef]) -> str:
-    """The rest of the sentence after a meeting's name, past the names joined to it ("the ASEAN-ROK Commemorative
-    Summit and the first Mekong-ROK Summit to be held in Busan")."""
-    window = text[ref.end:ref.end + DATE_REACH]
-    sentence_end = SENTENCE_END.search(window)
-    window = window[:sentence_end.start()] if sentence_end else window
-    later = next((other for other in refs if other.start >= ref.end), None)
-    if later and not re.fullmatch(r"\s*(?:,|and|&)?\s*(?:the\s+)?(?:" + ORDINAL.replace("?P<ordinal>", "?:")
-                                  + r"\s+)?", text[ref.end:later.start], re.I):
-        window = window[:later.start - ref.end]
-    return window
 
 
 def find_mentions(paragraphs: list[str], catalogue: SeriesCatalogue, own: MeetingInfo | None,
@@ -133,8 +107,7 @@ def find_mentions(paragraphs: list[str], catalogue: SeriesCatalogue, own: Meetin
             window = window[:sentence_end.start()] if sentence_end else window
             found = find_date(window)
             date = found[0] if found else date_without_year(window, year)
-            if ref.ordinal is None and date is None and (
-                    (own and ref.series == own.series) or not names_place_or_month(sentence_after(text, ref, refs))):
+            if ref.ordinal is None and date is None:
                 continue
             special = text[max(0, ref.start - 8):ref.start].lower().endswith("special ") or \
                 text[ref.start:ref.end].lower().startswith("special")

@@ -123,13 +123,9 @@ def unique_slug(model, base: str, exclude_pk=None) -> str:
     return slug
 
 
-def find_existing_meeting(info: MeetingInfo, from_mention=False) -> Meeting | None:
-    """The archive's meeting of this series with this ordinal or, failing that, held on this date; a meeting a
-    text names by neither ("the Commemorative Summit to be held in Busan") is the series' one meeting known only
-    from such mentions, so that importing again links the same one."""
+def find_existing_meeting(info: MeetingInfo) -> Meeting | None:
+    """The archive's meeting of this series with this ordinal or, failing that, held on this date."""
     meetings = Meeting.objects.filter(series__name=info.series)
-    if from_mention and info.ordinal is None and info.start_date is None:
-        return meetings.filter(ordinal=None, start_date=None, known_only_from_mentions=True).first()
     meeting = None
     if info.ordinal is not None:
         meeting = meetings.filter(ordinal=info.ordinal).first()
@@ -152,7 +148,7 @@ def series_named(name: str) -> MeetingSeries:
 def resolve_meeting(info: MeetingInfo, from_mention=False) -> Meeting:
     """Find the meeting by series and ordinal (or date), creating it or filling in what it lacks (never a
     field an admin corrected)."""
-    meeting = find_existing_meeting(info, from_mention)
+    meeting = find_existing_meeting(info)
     if meeting is None:
         meeting = Meeting(series=series_named(info.series), title=info.title,
                           slug=unique_slug(Meeting, info.title), known_only_from_mentions=from_mention)
