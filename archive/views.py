@@ -99,9 +99,10 @@ def series_list(request):
 @archive_page
 def series_detail(request, slug):
     series = get_object_or_404(MeetingSeries, slug=slug)
-    editions = series.meetings.filter(known_only_from_mentions=False)
-    page = Paginator(editions.with_documents().in_series_order(), EDITIONS_PER_PAGE).get_page(request.GET.get("page"))
-    mentioned_only = list(series.meetings.with_documents().in_series_order().filter(
+    meetings = series.meetings.with_documents().in_series_order()
+    editions = meetings.filter(known_only_from_mentions=False)
+    page = Paginator(editions, EDITIONS_PER_PAGE).get_page(request.GET.get("page"))
+    mentioned_only = list(meetings.filter(
         pk__in=series.meetings.mentioned_only_by_page(EDITIONS_PER_PAGE).get(page.number, [])))
     return render(request, "archive/series_detail.html", {
         "series": series,

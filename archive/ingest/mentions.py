@@ -1,12 +1,11 @@
 """Meetings a statement's paragraphs mention: "the 36th ASEAN Summit on 26 June 2020"."""
 
-import datetime
 import re
 from dataclasses import dataclass
 
 from .metadata import (
-    DAY_MONTH_ONLY, MONTHS, ORDINAL, MeetingInfo, MeetingRef, SeriesCatalogue, find_date, normalise_series_text,
-    ordinal_number,
+    DAY_MONTH_ONLY, MONTHS, ORDINAL, MeetingInfo, MeetingRef, SeriesCatalogue, day_in_year, find_date,
+    normalise_series_text, ordinal_number,
 )
 from .places import find_city
 
@@ -82,13 +81,7 @@ def shortened_series(name: str, catalogue: SeriesCatalogue) -> str:
 def date_without_year(text: str, year: int | None):
     """"on November 11-12" in a statement of 2010: the day in the statement's own year."""
     match = DAY_MONTH_ONLY.search(text) if year else None
-    if match is None:
-        return None
-    month = MONTHS[(match["month"] or match["month2"]).lower()]
-    try:
-        return datetime.date(year, month, int(match["day"] or match["day2"]))
-    except ValueError:
-        return None
+    return day_in_year(match, year) if match else None
 
 
 def find_mentions(paragraphs: list[str], catalogue: SeriesCatalogue, own: MeetingInfo | None,

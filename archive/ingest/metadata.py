@@ -82,17 +82,18 @@ HONORIFIC = re.compile(
     r"|Economic|Political|Permanent|General|Ambassador|Acting|First)\b\.?,?\s+)+", re.I)
 # Abbreviations whose full stops would otherwise end a sentence early.
 ABBREVIATION_DOTS = re.compile(r"\b(H\.\s?E|Mr|Ms|Mrs|Dr|St|Jr|U\.S|Gen|Prof|Ret|Rtd)\.")
+# Where the name after "chaired by" or "hosted by" ends: "…, and attended by", "…, with", the sentence's end.
+WHO_ENDS = (r",?\s+and\s+(?:was\s+)?attended\b|,\s+(?:with|who|and)\b|[.;]\s|[.;]?$"
+            r"|\s+(?:and|with) (?:the )?participation\b")
 CHAIRED_BY = re.compile(
-    r"\b(?<!co-)(?:chaired|presided(?:\s+over)?)\s+by\s+(?P<who>.+?)(?=,?\s+and\s+(?:was\s+)?attended\b"
-    r"|,\s+(?:with|who|and)\b|[.;]\s|[.;]?$|\s+(?:and|with) (?:the )?participation\b)"
+    r"\b(?<!co-)(?:chaired|presided(?:\s+over)?)\s+by\s+(?P<who>.+?)(?=" + WHO_ENDS + r")"
     r"|\bunder the (?:chairmanship|chairship|chair|presidency) of\s+(?P<who2>.+?)(?=,?\s+and\b|,\s+(?:with|the)\b"
     r"|[.;]\s|[.;]?$|\s+(?:on|in)\s+(?:\d|[A-Z]))")
 AS_CHAIR = re.compile(r"(?P<who>(?:[A-Z][\w'’.-]*\s+){0,6}[A-Z][\w'’.-]*(?:\s+of\s+(?:the\s+)?[A-Z][\w ']+?)?),?\s+"
                       r"(?:in (?:its|his|her) capacity )?as(?: the)? (?:ASEAN Chair|Chair of ASEAN|ASEAN Chairman"
                       r"|Chair(?:man|person)?(?: of the (?:Summit|Meeting|Consultations?|Dialogue))?(?=[,.;]|\s+(?:and|of)\b))")
 # "… Related Meetings hosted by Viet Nam": the host, read only when the text names no chair.
-HOSTED_BY = re.compile(r"\bhosted\s+by\s+(?P<who>.+?)(?=,?\s+and\s+(?:was\s+)?attended\b|,\s+(?:with|who|and)\b"
-                       r"|[.;]\s|[.;]?$|\s+(?:and|with) (?:the )?participation\b|\s+(?:as|on|in)\b)")
+HOSTED_BY = re.compile(r"\bhosted\s+by\s+(?P<who>.+?)(?=" + WHO_ENDS + r"|\s+(?:as|on|in)\b)")
 ADDRESSED_CHAIR = re.compile(r"\b(?:Mr\.?|Madam|Madame)\s+Chair(?:man|person)?,\s+(?P<who>(?:[A-Z][\w'’.-]*\s*){2,6})(?=,)")
 CO_CHAIRED_WITH = re.compile(r"(?P<who>[^.;]+?),?\s+co-chaired\s+(?:the\s+[^.;,]{1,80}?\s+)?with\s+(?P<other>[^.;]+)",
                              re.I)
@@ -546,11 +547,15 @@ def is_news_report(title: str, opening: str) -> bool:
 
 
 
+def day_in_year(match, year: int) -> datetime.date | None:
+    """The day a DAY_MONTH_ONLY match names, in `year` (None if that year has no such day)."""
+    return _date(year, MONTHS[(match["month"] or match["month2"]).lower()], match["day"] or match["day2"])
+
+
 def day_before(match, release: datetime.date) -> datetime.date | None:
     """The day a DAY_MONTH_ONLY match names, on or before a release date (in its year, or the year before)."""
-    month, day = MONTHS[(match["month"] or match["month2"]).lower()], int(match["day"] or match["day2"])
     for year in (release.year, release.year - 1):
-        found = _date(year, month, day)
+        found = day_in_year(match, year)
         if found and found <= release:
             return found
     return None
@@ -600,23 +605,21 @@ def find_published_on(header: list[str], dateline, footer: list[str], page_date:
              and not (catalogue_record and CATALOGUE_DATE.match(line))]
     for line in lines:
         labelled = PUBLICATION_LABEL.search(line)
-        if labelled and parse_date(line[labelled.end():]):
-            return parse_date(line[labelled.end():])[0], "found"
+        if labelled and (dates := parse_date(line[labelled.end():])):
+            return dates[0], "found"
     venue_date = None
     for line in lines:
         if is_venue_line(line):
             venue_date = venue_date or parse_date(line)[0]
         elif is_date_line(line) or is_letterhead_dateline(line):
             return parse_date(line)[0], "found"
-    if venue_date and page_date:
-        return page_date, "found"
     if venue_date:
-        return venue_date, "found"
-    if dateline and parse_date(dateline["date"]):
-        return parse_date(dateline["date"])[0], "found"
+        return page_date or venue_date, "found"
+    if dateline and (dates := parse_date(dateline["date"])):
+        return dates[0], "found"
     for line in footer:
-        if parse_date(line) and not is_venue_line(line):
-            return parse_date(line)[0], "found"
+        if not is_venue_line(line) and (dates := parse_date(line)):
+            return dates[0], "found"
     return (page_date, "guessed") if page_date else (None, "")
 
 
